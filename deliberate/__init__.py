@@ -1,0 +1,77 @@
+"""Deliberate: moderated, structured online debate."""
+
+import logging
+import os
+
+from flask import Flask, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from .config import load_config
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .resources import resource_path
+
+log = logging.getLogger(__name__)
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("DELIBERATE_INSTANCE_PATH") or None,
+        instance_relative_config=True,
+        template_folder=str(resource_path("templates")),
+        static_folder=str(resource_path("static")),
+    )
+    app.config.from_mapping(load_config(app.instance_path))
+    if test_config:
+        app.config.update(test_config)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(resource_path("migrations")))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
+    with app.app_context():
+        configure_sqlite(db.engine)
+
+    from . import cli, errors_views, templating
+    from .accounts.views import bp as accounts_bp
+    from .api.views import bp as api_bp
+    from .debates.views import bp as debates_bp
+    from .main.views import bp as main_bp
+
+    for blueprint in (main_bp, accounts_bp, debates_bp, api_bp):
+        app.register_blueprint(blueprint)
+    csrf.exempt(api_bp)  # read-only JSON; it has no state-changing route
+    errors_views.register(app)
+    templating.register(app)
+    cli.register(app)
+    return app
+
+
+def select_locale() -> str | None:
+    from flask import current_app
+
+    languages = current_app.config["LANGUAGES"]
+    chosen = request.cookies.get("lang")
+    if chosen in languages:
+        return chosen
+    return request.accept_languages.best_match(languages) or current_app.config[
+        "BABEL_DEFAULT_LOCALE"
+    ]
+
+
+def configure_sqlite(engine: Engine) -> None:
+    """WAL (readers never wait for the writer), foreign keys on, and a busy timeout."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def set_pragmas(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()

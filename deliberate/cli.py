@@ -1,0 +1,87 @@
+"""The `deliberate` command: serve, seed, create-admin, and Flask's own (db, routes, shell)."""
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+from flask_migrate import upgrade
+from sqlalchemy import func, select
+
+
+@click.command("seed")
+@with_appcontext
+def seed_command():
+    """Create the demo debates (skips those that exist)."""
+    from .seed import seed_demo
+
+    created = seed_demo()
+    click.echo(f"Seeded: {', '.join(created)}" if created else "Demo debates already present.")
+
+
+@click.command("create-admin")
+@click.option("--pseudonym", prompt=True)
+@click.option("--email", prompt=True)
+@click.password_option()
+@with_appcontext
+def create_admin_command(pseudonym, email, password):
+    """Create a site administrator account."""
+    from .accounts.services import FieldError, register_user
+    from .extensions import db
+
+    try:
+        user = register_user(pseudonym, email, password)
+    except FieldError as error:
+        raise click.UsageError(f"{error.field}: {error.message}") from None
+    user.is_admin = True
+    db.session.commit()
+    click.echo(f"Admin account {user.pseudonym!r} created.")
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
+@with_appcontext
+def serve_command(host, port, workers):
+    """Migrate the database, seed it if empty, and serve with gunicorn."""
+    from .extensions import db
+    from .models import Debate
+    from .seed import seed_demo
+
+    upgrade(directory=current_app.extensions["migrate"].directory)
+    if db.session.scalar(select(func.count()).select_from(Debate)) == 0:
+        seed_demo()
+    db.session.remove()
+    db.engine.dispose()  # workers open their own connections after the fork
+    click.echo(f"Deliberate is serving on http://{host}:{port}/  (Ctrl+C stops it)")
+    run_gunicorn(host, port, workers)
+
+
+def run_gunicorn(host: str, port: int, workers: int) -> None:
+    from gunicorn.app.base import BaseApplication
+
+    from . import create_app
+
+    class Server(BaseApplication):
+        def load_config(self):
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("workers", workers)
+            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("threads", 4)
+            self.cfg.set("accesslog", None)
+            self.cfg.set("graceful_timeout", 10)
+
+        def load(self):
+            return create_app()
+
+    Server().run()
+
+
+def register(app) -> None:
+    for command in (seed_command, create_admin_command, serve_command):
+        app.cli.add_command(command)
+
+
+def main() -> None:
+    from . import create_app
+
+    FlaskGroup(create_app=create_app, help="Deliberate: moderated, structured online debate.")()

@@ -1,0 +1,75 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, RadioField, SelectChoice, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional
+
+from ..models import BODY_MAX, BODY_MIN, MOTION_MAX
+
+BODY_LENGTH = _l("Write between %(min)d and %(max)d characters.", min=BODY_MIN, max=BODY_MAX)
+
+
+def stance_choices():
+    return [SelectChoice("pro", _l("For the motion")), SelectChoice("con", _l("Against the motion"))]
+
+
+def position_choices():
+    return [
+        SelectChoice("for", _l("For")),
+        SelectChoice("against", _l("Against")),
+        SelectChoice("undecided", _l("Undecided")),
+    ]
+
+
+class DebateForm(FlaskForm):
+    motion = StringField(
+        _l("Motion"),
+        description=_l("A yes/no question, e.g. “Should the city close the old market?”"),
+        validators=[
+            InputRequired(_l("Write the motion.")),
+            Length(10, MOTION_MAX, _l("Use 10 to %(max)d characters.", max=MOTION_MAX)),
+        ],
+    )
+    background = TextAreaField(
+        _l("Background"),
+        description=_l("The facts participants need. Markdown: *emphasis*, lists, links."),
+        validators=[Optional(), Length(max=10000)],
+    )
+
+
+class ArgumentForm(FlaskForm):
+    stance = RadioField(
+        _l("Your argument is"),
+        choices=stance_choices(),
+        validators=[InputRequired(_l("Say whether your argument is for or against."))],
+    )
+    body = TextAreaField(
+        _l("Argument"),
+        description=_l("One clear point. Markdown: *emphasis*, lists, links."),
+        validators=[InputRequired(_l("Write your argument.")), Length(BODY_MIN, BODY_MAX, BODY_LENGTH)],
+    )
+    parent_id = HiddenField()
+
+
+class EditArgumentForm(FlaskForm):
+    body = TextAreaField(
+        _l("Argument"),
+        validators=[InputRequired(_l("Write your argument.")), Length(BODY_MIN, BODY_MAX, BODY_LENGTH)],
+    )
+
+
+class PositionForm(FlaskForm):
+    position = RadioField(
+        _l("Your position"),
+        choices=position_choices(),
+        validators=[InputRequired(_l("Choose for, against or undecided."))],
+    )
+
+
+class VoteForm(FlaskForm):
+    """Agree, disagree, or retract (an empty value)."""
+
+    value = HiddenField()
+
+
+class EmptyForm(FlaskForm):
+    """A form with only its CSRF token, for buttons (log out, delete, close)."""

@@ -1,0 +1,260 @@
+"""Changes to debates, arguments, votes and positions.
+
+Plain functions called by the HTML views, the JSON API and the CLI. Each checks its rule
+(deliberate.rules), changes rows, keeps the denormalised counters in step with SQL
+increments in the same transaction, and flushes; the caller commits once.
+"""
+
+import math
+import re
+import secrets
+import unicodedata
+
+from sqlalchemy import case, delete, select, update
+from sqlalchemy.exc import IntegrityError
+
+from .. import rules
+from ..errors import Conflict
+from ..extensions import db
+from ..markup import render_markdown
+from ..models import (
+    Argument,
+    ArgumentRevision,
+    ArgumentVote,
+    PATH_STEP,
+    Debate,
+    DebateStatus,
+    Participant,
+    Position,
+    Stance,
+    User,
+    utcnow,
+)
+
+AGREE, DISAGREE = 1, -1
+
+
+# --- debates -------------------------------------------------------------------------------
+
+
+def slugify(text: str, max_length: int = 60) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:max_length].rstrip("-") or "debate"
+
+
+def unique_slug(text: str) -> str:
+    base = slugify(text)
+    if db.session.scalar(select(Debate.id).where(Debate.slug == base)) is None:
+        return base
+    return f"{base}-{secrets.token_hex(3)}"
+
+
+def start_debate(organiser: User, motion: str, background: str, slug: str | None = None) -> Debate:
+    rules.require(rules.start_debate(organiser))
+    debate = Debate(
+        slug=slug or unique_slug(motion),
+        motion=motion.strip(),
+        background=background.strip(),
+        background_html=render_markdown(background.strip()),
+        organiser_id=organiser.id,
+    )
+    db.session.add(debate)
+    db.session.flush()
+    return debate
+
+
+def set_debate_status(user: User, debate: Debate, status: DebateStatus) -> None:
+    rules.require(rules.manage_debate(user, debate))
+    debate.status = status
+    debate.closed_at = utcnow() if status is DebateStatus.CLOSED else None
+    db.session.flush()
+
+
+# --- positions on the motion ---------------------------------------------------------------
+
+
+def join_debate(user: User, debate: Debate, position: Position) -> Participant:
+    """Record the user's opening ("before") position; this is what makes them a participant."""
+    rules.require(rules.join_debate(user, debate, find_participant(user, debate)))
+    participant = Participant(debate_id=debate.id, user_id=user.id, position_before=position)
+    try:
+        with db.session.begin_nested():
+            db.session.add(participant)
+    except IntegrityError:
+        # Two clicks raced: the other one joined.
+        raise Conflict() from None
+    _bump(Debate, debate.id, participant_count=1, **{f"before_{position.value}": 1})
+    return participant
+
+
+def record_final_position(
+    user: User, debate: Debate, participant: Participant | None, position: Position
+) -> None:
+    """Record or change the closing ("after") position, until the debate closes."""
+    rules.require(rules.record_final_position(user, debate, participant))
+    previous = participant.position_after
+    if previous == position:
+        return
+    changes = {f"after_{position.value}": 1}
+    if previous is not None:
+        changes[f"after_{previous.value}"] = -1
+    participant.position_after = position
+    participant.after_at = utcnow()
+    _bump(Debate, debate.id, **changes)
+
+
+def find_participant(user: User, debate: Debate) -> Participant | None:
+    if not user.is_authenticated:
+        return None
+    return db.session.scalar(
+        select(Participant).where(Participant.debate_id == debate.id, Participant.user_id == user.id)
+    )
+
+
+# --- arguments -----------------------------------------------------------------------------
+
+
+def post_argument(
+    user: User,
+    debate: Debate,
+    participant: Participant | None,
+    stance: Stance,
+    body: str,
+    parent: Argument | None = None,
+) -> Argument:
+    rules.require(rules.post_argument(user, debate, participant, parent))
+    if parent is not None and parent.debate_id != debate.id:
+        raise Conflict()
+    argument = Argument(
+        debate_id=debate.id,
+        parent_id=parent.id if parent else None,
+        author_id=user.id,
+        stance=stance,
+        body=body,
+        body_html=render_markdown(body),
+        depth=parent.depth + 1 if parent else 0,
+    )
+    db.session.add(argument)
+    db.session.flush()
+    argument.path = (parent.path if parent else "") + f"{argument.id:0{PATH_STEP}d}"
+    _bump(Debate, debate.id, argument_count=1)
+    if parent is not None:
+        # One statement, so the check descendant_count >= reply_count holds at every step.
+        db.session.execute(
+            update(Argument)
+            .where(Argument.id.in_(argument.ancestor_ids))
+            .values(
+                descendant_count=Argument.descendant_count + 1,
+                reply_count=Argument.reply_count + case((Argument.id == parent.id, 1), else_=0),
+            )
+            .execution_options(synchronize_session=False)
+        )
+        db.session.expire(parent, ["reply_count", "descendant_count"])
+    db.session.flush()
+    return argument
+
+
+def edit_argument(user: User, argument: Argument, body: str) -> None:
+    rules.require(rules.edit_argument(user, argument.debate, argument))
+    if body == argument.body:
+        return
+    db.session.add(
+        ArgumentRevision(
+            argument_id=argument.id,
+            body=argument.body,
+            written_at=argument.edited_at or argument.created_at,
+        )
+    )
+    argument.body = body
+    argument.body_html = render_markdown(body)
+    argument.edited_at = utcnow()
+    db.session.flush()
+
+
+def delete_argument(user: User, argument: Argument) -> None:
+    """Withdraw the text; the node stays, shown as "[deleted]", so its replies keep their place."""
+    rules.require(rules.delete_argument(user, argument.debate, argument))
+    argument.deleted_at = utcnow()
+    argument.body = ""
+    argument.body_html = ""
+    db.session.execute(delete(ArgumentRevision).where(ArgumentRevision.argument_id == argument.id))
+    _bump(Debate, argument.debate_id, argument_count=-1)
+    db.session.flush()
+
+
+# --- votes on arguments --------------------------------------------------------------------
+
+
+def cast_vote(
+    user: User, participant: Participant | None, argument: Argument, value: int | None
+) -> None:
+    """Agree (+1), disagree (-1) or retract (None) one's vote on an argument."""
+    rules.require(rules.vote_on_argument(user, argument.debate, participant, argument))
+    # Lock the argument row (PostgreSQL) so its counters and score change one voter at a time.
+    argument = db.session.scalars(
+        select(Argument).where(Argument.id == argument.id).with_for_update()
+    ).one()
+    existing = db.session.scalar(
+        select(ArgumentVote).where(
+            ArgumentVote.argument_id == argument.id, ArgumentVote.user_id == user.id
+        )
+    )
+    previous = existing.value if existing else None
+    if previous == value:
+        return
+    if existing is None:
+        db.session.add(ArgumentVote(argument_id=argument.id, user_id=user.id, value=value))
+    elif value is None:
+        db.session.delete(existing)
+    else:
+        existing.value = value
+    _count_vote(argument, previous, -1)
+    _count_vote(argument, value, +1)
+    argument.score = wilson_lower_bound(argument.agree_count, argument.disagree_count)
+    total_change = (value is not None) - (previous is not None)
+    if total_change:
+        _bump(Debate, argument.debate_id, vote_count=total_change)
+    db.session.flush()
+
+
+def _count_vote(argument: Argument, value: int | None, change: int) -> None:
+    if value == AGREE:
+        argument.agree_count += change
+    elif value == DISAGREE:
+        argument.disagree_count += change
+
+
+def wilson_lower_bound(agree: int, disagree: int, z: float = 1.959964) -> float:
+    """Lower bound of the 95% Wilson interval for the share of agree votes.
+
+    Ranks an argument by how sure we are that people agree with it, so 40 agree / 10
+    disagree beats 2 agree / 0 disagree (Evan Miller, "How Not To Sort By Average Rating").
+    """
+    n = agree + disagree
+    if n == 0:
+        return 0.0
+    p = agree / n
+    centre = p + z * z / (2 * n)
+    spread = z * math.sqrt((p * (1 - p) + z * z / (4 * n)) / n)
+    return (centre - spread) / (1 + z * z / n)
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _bump(model, row_id: int, **changes: int) -> None:
+    """Add to counter columns in SQL, so concurrent writers never lose an increment."""
+    values = {name: getattr(model, name) + change for name, change in changes.items()}
+    if model is Debate:
+        values["updated_at"] = utcnow()
+    db.session.execute(
+        update(model)
+        .where(model.id == row_id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    # The objects loaded in this session still hold the old counts; reload them when read.
+    for obj in list(db.session.identity_map.values()):
+        if isinstance(obj, model) and obj.id == row_id:
+            db.session.expire(obj, list(values))

@@ -1,0 +1,277 @@
+"""Debate, argument and vote pages. Each view: load (404) -> authorise -> validate -> service."""
+
+import re
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from .. import rules
+from ..extensions import db, limiter
+from ..http import safe_next
+from ..models import Argument, ArgumentRevision, Debate, DebateStatus, Position, Stance
+from . import queries, services
+from .forms import ArgumentForm, DebateForm, EditArgumentForm, EmptyForm, PositionForm, VoteForm
+
+bp = Blueprint("debates", __name__)
+
+WRITE_LIMIT = "30 per minute;300 per hour"
+VOTE_LIMIT = "120 per minute;2000 per hour"
+
+
+def load_debate(slug: str) -> Debate:
+    debate = db.session.scalar(select(Debate).where(Debate.slug == slug))
+    if debate is None:
+        abort(404)
+    return debate
+
+
+def load_argument(debate: Debate, argument_id: int) -> Argument:
+    argument = db.session.get(Argument, argument_id)
+    if argument is None or argument.debate_id != debate.id:
+        abort(404)
+    return argument
+
+
+def chosen_sort() -> str:
+    sort = request.args.get("sort", "best")
+    return sort if sort in queries.SORTS else "best"
+
+
+def shown_limit(name: str, step: int) -> int:
+    """How many items a "show more" link asked for: step, 2*step, ... capped at 50 steps."""
+    try:
+        wanted = int(request.args.get(name, step))
+    except ValueError:
+        wanted = step
+    return max(step, min(wanted, step * 50))
+
+
+def argument_link(argument: Argument) -> str:
+    return url_for(
+        "debates.argument", slug=argument.debate.slug, argument_id=argument.id, _anchor=f"a{argument.id}"
+    )
+
+
+@bp.route("/debates/new", methods=["GET", "POST"])
+@login_required
+@limiter.limit(WRITE_LIMIT, methods=["POST"])
+def new_debate():
+    form = DebateForm()
+    if form.validate_on_submit():
+        debate = services.start_debate(current_user, form.motion.data, form.background.data or "")
+        db.session.commit()
+        flash(_("Your debate is open. Share its link to invite participants."), "success")
+        return redirect(url_for("debates.debate", slug=debate.slug))
+    return render_template("debates/new.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/d/<slug>")
+def debate(slug: str):
+    debate = load_debate(slug)
+    config = current_app.config
+    sort = chosen_sort()
+    top_limit = shown_limit("n", config["TOP_LEVEL_PER_SIDE"])
+    tree = queries.debate_tree(
+        debate,
+        sort,
+        top_limit=top_limit,
+        children_limit=config["CHILDREN_PER_NODE"],
+        depth_cap=config["TREE_DEPTH_CAP"],
+    )
+    participant = services.find_participant(current_user, debate)
+    totals = queries.top_level_counts(debate)
+    return render_template(
+        "debates/debate.html",
+        debate=debate,
+        tree=tree,
+        sort=sort,
+        top_limit=top_limit,
+        more={side: totals[side] - tree.shown[side] for side in totals},
+        participant=participant,
+        my_votes=queries.my_votes(current_user, (a.id for a in tree.arguments())),
+        argument_form=ArgumentForm(),
+        position_form=PositionForm(),
+        form=EmptyForm(),
+    )
+
+
+@bp.route("/d/<slug>/a/<int:argument_id>")
+def argument(slug: str, argument_id: int):
+    debate = load_debate(slug)
+    argument = load_argument(debate, argument_id)
+    config = current_app.config
+    sort = chosen_sort()
+    top_limit = shown_limit("n", config["CHILDREN_PER_NODE"])
+    tree = queries.subtree(
+        argument,
+        sort,
+        top_limit=top_limit,
+        children_limit=config["CHILDREN_PER_NODE"],
+        depth_cap=config["TREE_DEPTH_CAP"] - 1,
+    )
+    participant = services.find_participant(current_user, debate)
+    shown_ids = [argument.id, *(a.id for a in tree.arguments())]
+    return render_template(
+        "debates/argument.html",
+        debate=debate,
+        focus=argument,
+        ancestors=queries.ancestors(argument),
+        tree=tree,
+        sort=sort,
+        top_limit=top_limit,
+        more_replies=argument.reply_count - len(tree.roots),
+        participant=participant,
+        my_votes=queries.my_votes(current_user, shown_ids),
+        argument_form=ArgumentForm(formdata=None, stance="pro"),
+        form=EmptyForm(),
+    )
+
+
+@bp.route("/d/<slug>/join", methods=["POST"])
+@login_required
+@limiter.limit(WRITE_LIMIT)
+def join(slug: str):
+    debate = load_debate(slug)
+    form = PositionForm()
+    if not form.validate_on_submit():
+        flash(_("Choose for, against or undecided."), "error")
+        return redirect(safe_next(url_for("debates.debate", slug=slug)))
+    services.join_debate(current_user, debate, Position(form.position.data))
+    db.session.commit()
+    flash(_("Your opening position is recorded. You can now post and vote."), "success")
+    return redirect(safe_next(url_for("debates.debate", slug=slug)))
+
+
+@bp.route("/d/<slug>/position", methods=["POST"])
+@login_required
+@limiter.limit(WRITE_LIMIT)
+def final_position(slug: str):
+    debate = load_debate(slug)
+    form = PositionForm()
+    if not form.validate_on_submit():
+        flash(_("Choose for, against or undecided."), "error")
+        return redirect(url_for("debates.debate", slug=slug))
+    participant = services.find_participant(current_user, debate)
+    services.record_final_position(current_user, debate, participant, Position(form.position.data))
+    db.session.commit()
+    flash(_("Your final position is recorded. You can change it until the debate closes."), "success")
+    return redirect(url_for("debates.debate", slug=slug, _anchor="motion-vote"))
+
+
+@bp.route("/d/<slug>/arguments/new", methods=["GET", "POST"])
+@login_required
+@limiter.limit(WRITE_LIMIT, methods=["POST"])
+def new_argument(slug: str):
+    debate = load_debate(slug)
+    parent = None
+    parent_id = request.values.get("parent", type=int)
+    if parent_id is not None:
+        parent = load_argument(debate, parent_id)
+    participant = services.find_participant(current_user, debate)
+    rules.require(rules.post_argument(current_user, debate, participant, parent))
+    form = ArgumentForm(stance=request.args.get("stance", "pro"))
+    if request.method == "POST" and form.validate_on_submit():
+        argument = services.post_argument(
+            current_user, debate, participant, Stance(form.stance.data), form.body.data, parent
+        )
+        db.session.commit()
+        flash(_("Your argument is posted."), "success")
+        return redirect(argument_link(argument))
+    status = 400 if form.errors else 200
+    return render_template("debates/new_argument.html", debate=debate, parent=parent, form=form), status
+
+
+@bp.route("/d/<slug>/vote", methods=["POST"])
+@login_required
+@limiter.limit(VOTE_LIMIT)
+def vote(slug: str):
+    """Agree, disagree or retract. The button's value is "<argument id>:<1|-1|empty>", so one
+    small form serves every argument on the page."""
+    debate = load_debate(slug)
+    form = VoteForm()
+    if not form.validate_on_submit():
+        abort(400)
+    argument_id, value = parse_vote(form.value.data)
+    argument = load_argument(debate, argument_id)
+    participant = services.find_participant(current_user, debate)
+    services.cast_vote(current_user, participant, argument, value)
+    db.session.commit()
+    target = safe_next(argument_link(argument)).split("#")[0]
+    return redirect(f"{target}#a{argument.id}")
+
+
+def parse_vote(raw: str | None) -> tuple[int, int | None]:
+    match = re.fullmatch(r"(\d{1,18}):(1|-1|)", raw or "")
+    if match is None:
+        abort(400)
+    return int(match[1]), int(match[2]) if match[2] else None
+
+
+@bp.route("/d/<slug>/a/<int:argument_id>/edit", methods=["GET", "POST"])
+@login_required
+@limiter.limit(WRITE_LIMIT, methods=["POST"])
+def edit_argument(slug: str, argument_id: int):
+    debate = load_debate(slug)
+    argument = load_argument(debate, argument_id)
+    rules.require(rules.edit_argument(current_user, debate, argument))
+    form = EditArgumentForm(obj=argument)
+    if form.validate_on_submit():
+        services.edit_argument(current_user, argument, form.body.data)
+        db.session.commit()
+        flash(_("Your argument is updated. Its earlier text stays in its history."), "success")
+        return redirect(argument_link(argument))
+    status = 400 if form.errors else 200
+    return render_template("debates/edit_argument.html", debate=debate, argument=argument, form=form), status
+
+
+@bp.route("/d/<slug>/a/<int:argument_id>/delete", methods=["GET", "POST"])
+@login_required
+@limiter.limit(WRITE_LIMIT, methods=["POST"])
+def delete_argument(slug: str, argument_id: int):
+    debate = load_debate(slug)
+    argument = load_argument(debate, argument_id)
+    rules.require(rules.delete_argument(current_user, debate, argument))
+    form = EmptyForm()
+    if form.validate_on_submit():
+        services.delete_argument(current_user, argument)
+        db.session.commit()
+        flash(_("Your argument is deleted. Replies to it stay in place."), "success")
+        return redirect(argument_link(argument))
+    return render_template("debates/delete_argument.html", debate=debate, argument=argument, form=form)
+
+
+@bp.route("/d/<slug>/a/<int:argument_id>/history")
+def history(slug: str, argument_id: int):
+    debate = load_debate(slug)
+    argument = load_argument(debate, argument_id)
+    revisions = db.session.scalars(
+        select(ArgumentRevision)
+        .where(ArgumentRevision.argument_id == argument.id)
+        .order_by(ArgumentRevision.replaced_at.desc(), ArgumentRevision.id.desc())
+    ).all()
+    return render_template("debates/history.html", debate=debate, argument=argument, revisions=revisions)
+
+
+@bp.route("/d/<slug>/close", methods=["POST"])
+@login_required
+def close(slug: str):
+    return _set_status(slug, DebateStatus.CLOSED, _("The debate is closed. It stays readable."))
+
+
+@bp.route("/d/<slug>/reopen", methods=["POST"])
+@login_required
+def reopen(slug: str):
+    return _set_status(slug, DebateStatus.OPEN, _("The debate is open again."))
+
+
+def _set_status(slug: str, status: DebateStatus, message: str):
+    debate = load_debate(slug)
+    rules.require(rules.manage_debate(current_user, debate))
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    services.set_debate_status(current_user, debate, status)
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("debates.debate", slug=slug))

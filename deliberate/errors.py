@@ -1,0 +1,33 @@
+"""Domain errors raised by services; views map them to 4xx pages, the API to JSON."""
+
+from flask_babel import lazy_gettext as _l
+
+
+class DomainError(Exception):
+    """A request that cannot be carried out; `message` is safe to show to the user."""
+
+    status = 400
+    default_message = _l("This request cannot be carried out.")
+
+    def __init__(self, message=None):
+        self.message = message or self.default_message
+        super().__init__(str(self.message))
+
+
+class NotAllowed(DomainError):
+    status = 403
+    default_message = _l("You are not allowed to do this.")
+
+
+class DebateClosed(DomainError):
+    status = 409
+    default_message = _l("This debate is closed: it can be read but no longer changed.")
+
+
+class Conflict(DomainError):
+    status = 409
+    default_message = _l("This conflicts with the current state of the debate.")
+
+
+class InvalidInput(DomainError):
+    status = 400

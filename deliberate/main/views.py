@@ -1,0 +1,46 @@
+"""Home page, language switch and health check."""
+
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+from sqlalchemy import case, select, text
+
+from ..extensions import db
+from ..http import safe_next
+from ..models import Debate, DebateStatus
+
+bp = Blueprint("main", __name__)
+
+ONE_YEAR = 365 * 24 * 3600
+
+
+@bp.route("/")
+def home():
+    debates = db.session.scalars(
+        select(Debate).order_by(
+            case((Debate.status == DebateStatus.OPEN, 0), else_=1), Debate.created_at.desc()
+        ).limit(200)
+    ).all()
+    return render_template("main/home.html", debates=debates)
+
+
+@bp.route("/language", methods=["POST"])
+def set_language():
+    """Remember the chosen language in a cookie; CSRF-checked like every other POST."""
+    response = redirect(safe_next(url_for("main.home")))
+    language = request.form.get("lang")
+    if language in current_app.config["LANGUAGES"]:
+        response.set_cookie(
+            "lang", language, max_age=ONE_YEAR, httponly=True, samesite="Lax",
+            secure=request.is_secure,
+        )
+    return response
+
+
+@bp.route("/healthz")
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # any failure to reach the database means "not healthy"
+        current_app.logger.exception("health check: database unreachable")
+        db.session.rollback()
+        return jsonify(status="error", database="unreachable"), 503
+    return jsonify(status="ok", database="ok")

@@ -1,0 +1,298 @@
+"""The data model: users, debates, the argument tree, votes and positions.
+
+Counts shown on pages (arguments, participants, votes, replies, agree/disagree, motion
+tallies) are denormalised columns, changed by SQL increments in the same transaction as
+the rows they count (see debates/services.py), so pages never count rows and two
+concurrent writers never lose an update.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+
+from flask_login import UserMixin
+from markupsafe import Markup
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+
+BODY_MIN, BODY_MAX = 10, 2000
+PATH_STEP = 10
+#: Replies nest at most this deep (the path grows PATH_STEP characters a level).
+MAX_DEPTH = 60
+MOTION_MAX = 300
+PSEUDONYM_MAX = 40
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Tz(db.TypeDecorator):
+    """Timezone-aware UTC datetimes on every database (SQLite forgets the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
+
+
+def str_enum(cls: type[enum.Enum], name: str) -> Enum:
+    """Store an enum by its value, as a VARCHAR with a CHECK constraint on every database."""
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=16,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
+
+
+class Stance(enum.StrEnum):
+    PRO = "pro"
+    CON = "con"
+
+
+class Position(enum.StrEnum):
+    FOR = "for"
+    AGAINST = "against"
+    UNDECIDED = "undecided"
+
+
+class DebateStatus(enum.StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The only identity ever shown publicly.
+    pseudonym: Mapped[str] = mapped_column(String(PSEUDONYM_MAX))
+    #: Case-folded pseudonym; unique so "Amina" and "amina" cannot both exist.
+    pseudonym_key: Mapped[str] = mapped_column(String(PSEUDONYM_MAX), unique=True)
+    #: Lower-cased; seen only by its owner (and, later, admins).
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    is_admin: Mapped[bool] = mapped_column(default=False)
+    #: Seed accounts, marked on every page they appear on.
+    is_demo: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(Tz, default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint("length(pseudonym) >= 3", name="pseudonym_length"),
+        CheckConstraint("email LIKE '%_@_%'", name="email_shape"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.pseudonym!r}>"
+
+
+class Debate(db.Model):
+    __tablename__ = "debate"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    #: The yes/no question the debate decides.
+    motion: Mapped[str] = mapped_column(String(MOTION_MAX))
+    #: Markdown source and its sanitised HTML, rendered once on write.
+    background: Mapped[str] = mapped_column(Text, default="")
+    background_html: Mapped[str] = mapped_column(Text, default="")
+    organiser_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="RESTRICT"))
+    status: Mapped[DebateStatus] = mapped_column(
+        str_enum(DebateStatus, "debate_status"), default=DebateStatus.OPEN
+    )
+    created_at: Mapped[datetime] = mapped_column(Tz, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(Tz, default=utcnow, onupdate=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(Tz)
+
+    argument_count: Mapped[int] = mapped_column(default=0)
+    participant_count: Mapped[int] = mapped_column(default=0)
+    #: Agree/disagree votes on arguments (motion positions are tallied below).
+    vote_count: Mapped[int] = mapped_column(default=0)
+    before_for: Mapped[int] = mapped_column(default=0)
+    before_against: Mapped[int] = mapped_column(default=0)
+    before_undecided: Mapped[int] = mapped_column(default=0)
+    after_for: Mapped[int] = mapped_column(default=0)
+    after_against: Mapped[int] = mapped_column(default=0)
+    after_undecided: Mapped[int] = mapped_column(default=0)
+
+    # The home page shows the organiser of every row.
+    organiser: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+
+    __table_args__ = (
+        CheckConstraint("length(motion) >= 10", name="motion_length"),
+        CheckConstraint(
+            "argument_count >= 0 AND participant_count >= 0 AND vote_count >= 0"
+            " AND before_for >= 0 AND before_against >= 0 AND before_undecided >= 0"
+            " AND after_for >= 0 AND after_against >= 0 AND after_undecided >= 0",
+            name="counts_not_negative",
+        ),
+        CheckConstraint(
+            "(status = 'closed') = (closed_at IS NOT NULL)", name="closed_at_iff_closed"
+        ),
+        Index("ix_debate_status_created", "status", "created_at"),
+    )
+
+    @property
+    def background_markup(self) -> Markup:
+        return Markup(self.background_html)  # noqa: S704 - sanitised when written
+
+    @property
+    def is_open(self) -> bool:
+        return self.status is DebateStatus.OPEN
+
+    def tally(self, when: str) -> dict[str, int]:
+        """Motion positions recorded `when` ("before" or "after"), by position."""
+        return {p.value: getattr(self, f"{when}_{p.value}") for p in Position}
+
+    def __repr__(self) -> str:
+        return f"<Debate {self.slug}>"
+
+
+class Participant(db.Model):
+    """A user who joined a debate, with their position on the motion before and after."""
+
+    __tablename__ = "participant"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    debate_id: Mapped[int] = mapped_column(ForeignKey("debate.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    position_before: Mapped[Position] = mapped_column(str_enum(Position, "position_before"))
+    position_after: Mapped[Position | None] = mapped_column(str_enum(Position, "position_after"))
+    joined_at: Mapped[datetime] = mapped_column(Tz, default=utcnow)
+    after_at: Mapped[datetime | None] = mapped_column(Tz)
+
+    __table_args__ = (UniqueConstraint("debate_id", "user_id"),)
+
+
+class Argument(db.Model):
+    """A node of the tree: answers the motion (parent_id NULL) or a parent argument."""
+
+    __tablename__ = "argument"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    debate_id: Mapped[int] = mapped_column(ForeignKey("debate.id", ondelete="CASCADE"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("argument.id", ondelete="CASCADE"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="RESTRICT"), index=True)
+    #: pro supports its parent (or the motion); con opposes it.
+    stance: Mapped[Stance] = mapped_column(str_enum(Stance, "stance"))
+    #: Markdown source (empty once deleted) and its sanitised HTML.
+    body: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    #: 0 at top level.
+    depth: Mapped[int] = mapped_column(SmallInteger)
+    #: Materialised path: the ids of each ancestor and of this one, each as 10 digits, so a
+    #: subtree is one index range scan and the ancestors need no recursion. Digits only, so
+    #: every collation orders paths as bytes.
+    path: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(Tz, default=utcnow)
+    edited_at: Mapped[datetime | None] = mapped_column(Tz)
+    deleted_at: Mapped[datetime | None] = mapped_column(Tz)
+
+    agree_count: Mapped[int] = mapped_column(default=0)
+    disagree_count: Mapped[int] = mapped_column(default=0)
+    #: Lower bound of the Wilson interval of the agree share; the "best" order.
+    score: Mapped[float] = mapped_column(Float, default=0.0)
+    reply_count: Mapped[int] = mapped_column(default=0)
+    descendant_count: Mapped[int] = mapped_column(default=0)
+
+    # Every page that shows an argument shows its author's pseudonym.
+    author: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+    debate: Mapped[Debate] = relationship()
+
+    __table_args__ = (
+        CheckConstraint(
+            f"deleted_at IS NOT NULL OR length(body) BETWEEN {BODY_MIN} AND {BODY_MAX}",
+            name="body_length",
+        ),
+        CheckConstraint("(parent_id IS NULL) = (depth = 0)", name="depth_matches_parent"),
+        CheckConstraint(
+            "agree_count >= 0 AND disagree_count >= 0 AND reply_count >= 0"
+            " AND descendant_count >= reply_count",
+            name="counts_not_negative",
+        ),
+        Index("ix_argument_debate_parent_score", "debate_id", "parent_id", "score"),
+        Index("ix_argument_debate_path", "debate_id", "path"),
+        Index("ix_argument_parent", "parent_id"),
+    )
+
+    @property
+    def body_markup(self) -> Markup:
+        return Markup(self.body_html)  # noqa: S704 - sanitised when written
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
+    def ancestor_ids(self) -> list[int]:
+        return [int(self.path[i : i + PATH_STEP]) for i in range(0, len(self.path) - PATH_STEP, PATH_STEP)]
+
+    def __repr__(self) -> str:
+        return f"<Argument {self.id} {self.stance} depth={self.depth}>"
+
+
+class ArgumentRevision(db.Model):
+    """An earlier text of an edited argument; the history the author cannot rewrite."""
+
+    __tablename__ = "argument_revision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    argument_id: Mapped[int] = mapped_column(
+        ForeignKey("argument.id", ondelete="CASCADE"), index=True
+    )
+    body: Mapped[str] = mapped_column(Text)
+    #: When this text was written (the argument's creation or an earlier edit).
+    written_at: Mapped[datetime] = mapped_column(Tz)
+    replaced_at: Mapped[datetime] = mapped_column(Tz, default=utcnow)
+
+
+class ArgumentVote(db.Model):
+    """One user's agree (+1) or disagree (-1) on one argument."""
+
+    __tablename__ = "argument_vote"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    argument_id: Mapped[int] = mapped_column(ForeignKey("argument.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    value: Mapped[int] = mapped_column(SmallInteger)
+    created_at: Mapped[datetime] = mapped_column(Tz, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(Tz, default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("argument_id", "user_id"),
+        CheckConstraint("value IN (-1, 1)", name="value_agree_or_disagree"),
+    )
+
+
+__all__ = [
+    "Argument",
+    "ArgumentRevision",
+    "ArgumentVote",
+    "Debate",
+    "DebateStatus",
+    "Participant",
+    "Position",
+    "Stance",
+    "User",
+]

@@ -1,0 +1,214 @@
+"""Fixtures in the spirit of the Flask tutorial: app, client, auth, factories.
+
+The test database is built once per run by the migrations (so every run also checks them),
+on SQLite by default or on PostgreSQL when DELIBERATE_DATABASE_URL names one, and emptied
+after each test.
+"""
+
+import os
+import re
+import tempfile
+from contextlib import contextmanager
+
+import pytest
+from argon2 import PasswordHasher
+from sqlalchemy import create_engine, event, text
+
+from deliberate import create_app
+from deliberate.accounts import services as account_services
+from deliberate.debates import services as debate_services
+from deliberate.extensions import db
+from deliberate.models import Position, Stance
+
+PASSWORD = "correct horse battery"
+
+
+def pytest_configure(config):
+    # Cheap hashes keep the suite fast; test_accounts checks the production parameters.
+    account_services._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    # Never write a secret key or database into the checkout's instance folder.
+    os.environ.setdefault("DELIBERATE_INSTANCE_PATH", tempfile.mkdtemp(prefix="deliberate-test-"))
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    url = os.environ.get("DELIBERATE_DATABASE_URL")
+    if not url:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    reset_database(url)
+    app = create_app(base_config(url, tmp_path_factory.mktemp("instance")))
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+    return url
+
+
+def reset_database(url: str) -> None:
+    """Start from an empty database, whatever an earlier run left behind."""
+    if not url.startswith("postgresql"):
+        return
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def base_config(url, _instance_path=None) -> dict:
+    return {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SECRET_KEY": "test secret key, not for production",
+        "RATELIMIT_ENABLED": False,
+        "RATELIMIT_STORAGE_URI": "memory://",
+    }
+
+
+@pytest.fixture
+def app(database_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("DELIBERATE_INSTANCE_PATH", str(tmp_path / "instance"))
+    app = create_app(base_config(database_url, tmp_path))
+    with app.app_context():
+        yield app
+        db.session.remove()
+        empty_tables()
+        db.engine.dispose()
+
+
+def empty_tables() -> None:
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            quoted = ", ".join(f'"{name}"' for name in tables)
+            conn.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+        else:
+            for name in tables:
+                conn.execute(text(f'DELETE FROM "{name}"'))
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+CSRF_FIELD = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token(client, page="/login") -> str:
+    match = CSRF_FIELD.search(client.get(page).get_data(as_text=True))
+    assert match, f"no CSRF token on {page}"
+    return match[1]
+
+
+def post(client, url, data=None, **kwargs):
+    """POST a form the way a browser does, with the page's CSRF token."""
+    data = dict(data or {})
+    data.setdefault("csrf_token", csrf_token(client))
+    return client.post(url, data=data, **kwargs)
+
+
+class AuthActions:
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, email="user@example.org", password=PASSWORD):
+        return post(self.client, "/login", {"email": email, "password": password})
+
+    def logout(self):
+        return post(self.client, "/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+@pytest.fixture
+def make_user(app):
+    counter = iter(range(1, 10**6))
+
+    def make(pseudonym=None, email=None, password=PASSWORD, is_admin=False):
+        n = next(counter)
+        user = account_services.register_user(
+            pseudonym or f"Person {n}", email or f"person{n}@example.org", password
+        )
+        user.is_admin = is_admin
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_debate(app, make_user):
+    def make(organiser=None, motion="Should the town build a new well near the market?", background=""):
+        debate = debate_services.start_debate(organiser or make_user(), motion, background)
+        db.session.commit()
+        return debate
+
+    return make
+
+
+@pytest.fixture
+def join(app):
+    def join(user, debate, position="undecided"):
+        participant = debate_services.find_participant(user, debate)
+        if participant is None:
+            participant = debate_services.join_debate(user, debate, Position(position))
+            db.session.commit()
+        return participant
+
+    return join
+
+
+@pytest.fixture
+def make_argument(app, join, make_user):
+    def make(debate, author=None, stance="pro", body=None, parent=None):
+        author = author or make_user()
+        participant = join(author, debate)
+        argument = debate_services.post_argument(
+            author, debate, participant, Stance(stance), body or "A reasoned point, long enough.", parent
+        )
+        db.session.commit()
+        return argument
+
+    return make
+
+
+@pytest.fixture
+def vote(app, join):
+    def vote(user, argument, value):
+        participant = join(user, argument.debate)
+        debate_services.cast_vote(user, participant, argument, value)
+        db.session.commit()
+
+    return vote
+
+
+class QueryCounter:
+    def __init__(self):
+        self.statements: list[str] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@contextmanager
+def count_queries(engine):
+    counter = QueryCounter()
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        counter.statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield counter
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
