@@ -10,8 +10,8 @@ class DomainError(Exception):
     default_message = _l("This request cannot be carried out.")
 
     def __init__(self, message=None):
-        self.message = message or self.default_message
-        super().__init__(str(self.message))
+        self.message = self.default_message if message is None else message
+        super().__init__(self.message)
 
 
 class NotAllowed(DomainError):

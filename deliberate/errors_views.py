@@ -31,7 +31,7 @@ def _messages():
         400: _("Something in this request was missing or wrong. Go back and try again."),
         403: _("You do not have permission for this page or action."),
         404: _("We could not find this page. It may have moved, or the link may be mistyped."),
-        405: _("This address does not accept this kind of request."),
+        405: _("This page does not accept this kind of request."),
         413: _("What you sent is larger than we accept. Shorten it and try again."),
         429: _("You have done this many times in a short while. Wait a minute, then try again."),
         500: _("The error has been logged. Please try again in a moment."),

@@ -55,7 +55,7 @@ def post_argument(
     if parent is not None and parent.is_deleted:
         return NotAllowed(_l("You cannot reply to a deleted argument."))
     if parent is not None and parent.depth + 1 > MAX_DEPTH:
-        return NotAllowed(_l("This thread is too deep to take another reply."))
+        return NotAllowed(_l("This thread has too many levels of replies to take another one."))
     return None
 
 
@@ -92,6 +92,7 @@ def delete_argument(user: User, debate: Debate, argument: Argument) -> Refusal:
 
 
 def _take_part(user: User, debate: Debate, participant: Participant | None) -> Refusal:
+    # "Closed" comes before "join first": joining would not help, and the reason is the phase.
     if not _signed_in(user):
         return NotAllowed(LOGIN_REQUIRED)
     if not debate.is_open:

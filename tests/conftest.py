@@ -12,6 +12,7 @@ from contextlib import contextmanager
 
 import pytest
 from argon2 import PasswordHasher
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, event, text
 
 from deliberate import create_app
@@ -87,8 +88,21 @@ def empty_tables() -> None:
                 conn.execute(text(f'DELETE FROM "{name}"'))
 
 
+class FreshContextClient(FlaskClient):
+    """Each request runs in its own app context, as in production: its own `g` (where
+    flask-login and Flask-Babel cache the user and the locale) and its own database session,
+    instead of borrowing the test's."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        db.session.expire_all()  # the test's objects reload what the request changed
+        return response
+
+
 @pytest.fixture
 def client(app):
+    app.test_client_class = FreshContextClient
     return app.test_client()
 
 

@@ -78,7 +78,7 @@ def test_join_then_post_a_pro_and_a_con_and_reply(client, auth, make_user, make_
     pro = db.session.scalars(select(Argument).where(Argument.body.startswith("Wells"))).one()
     assert response.headers["Location"] == f"{url}/a/{pro.id}#a{pro.id}"
     post(client, f"{url}/arguments/new", {"stance": "con", "body": "The market floods every rainy season."})
-    post(client, f"{url}/arguments/new?parent={pro.id}", {"stance": "con", "body": "Hours saved matter less than clean water."})
+    post(client, f"{url}/a/{pro.id}/reply", {"stance": "con", "body": "Hours saved matter less than clean water."})
     db.session.expire_all()
     reply = db.session.scalars(select(Argument).where(Argument.parent_id == pro.id)).one()
     assert (reply.depth, reply.author_id, pro.reply_count) == (1, user.id, 1)
@@ -109,7 +109,7 @@ def test_reply_to_a_missing_parent_is_404(client, auth, make_user, make_debate, 
     debate = make_debate()
     join(user, debate)
     auth.login()
-    assert client.get(f"/d/{debate.slug}/arguments/new?parent=4242").status_code == 404
+    assert client.get(f"/d/{debate.slug}/a/4242/reply").status_code == 404
 
 
 def test_motion_positions_before_and_after(client, auth, make_user, make_debate):

@@ -26,7 +26,7 @@ class RegisterForm(FlaskForm):
     )
     email = EmailField(
         _l("Email"),
-        description=_l("Never shown to anyone. Used only to log in."),
+        description=_l("Your email is never shown to anyone; it is used only to log in."),
         validators=[
             InputRequired(_l("Enter your email address.")),
             Length(max=254),

@@ -5,6 +5,11 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from ..models import BODY_MAX, BODY_MIN, MOTION_MAX
 
+def strip(value):
+    """Surrounding whitespace is not content: "          " is not a 10-character argument."""
+    return value.strip() if isinstance(value, str) else value
+
+
 BODY_LENGTH = _l("Write between %(min)d and %(max)d characters.", min=BODY_MIN, max=BODY_MAX)
 
 
@@ -24,6 +29,7 @@ class DebateForm(FlaskForm):
     motion = StringField(
         _l("Motion"),
         description=_l("A yes/no question, e.g. “Should the city close the old market?”"),
+        filters=[strip],
         validators=[
             InputRequired(_l("Write the motion.")),
             Length(10, MOTION_MAX, _l("Use 10 to %(max)d characters.", max=MOTION_MAX)),
@@ -32,27 +38,29 @@ class DebateForm(FlaskForm):
     background = TextAreaField(
         _l("Background"),
         description=_l("The facts participants need. Markdown: *emphasis*, lists, links."),
+        filters=[strip],
         validators=[Optional(), Length(max=10000)],
     )
 
 
 class ArgumentForm(FlaskForm):
     stance = RadioField(
-        _l("Your argument is"),
+        _l("Which side does your argument take?"),
         choices=stance_choices(),
         validators=[InputRequired(_l("Say whether your argument is for or against."))],
     )
     body = TextAreaField(
         _l("Argument"),
         description=_l("One clear point. Markdown: *emphasis*, lists, links."),
+        filters=[strip],
         validators=[InputRequired(_l("Write your argument.")), Length(BODY_MIN, BODY_MAX, BODY_LENGTH)],
     )
-    parent_id = HiddenField()
 
 
 class EditArgumentForm(FlaskForm):
     body = TextAreaField(
         _l("Argument"),
+        filters=[strip],
         validators=[InputRequired(_l("Write your argument.")), Length(BODY_MIN, BODY_MAX, BODY_LENGTH)],
     )
 

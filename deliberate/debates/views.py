@@ -124,7 +124,7 @@ def argument(slug: str, argument_id: int):
         more_replies=argument.reply_count - len(tree.roots),
         participant=participant,
         my_votes=queries.my_votes(current_user, shown_ids),
-        argument_form=ArgumentForm(formdata=None, stance="pro"),
+        argument_form=ArgumentForm(formdata=None),
         form=EmptyForm(),
     )
 
@@ -164,15 +164,24 @@ def final_position(slug: str):
 @login_required
 @limiter.limit(WRITE_LIMIT, methods=["POST"])
 def new_argument(slug: str):
+    """A new argument on the motion."""
+    return _post_argument(load_debate(slug), parent=None)
+
+
+@bp.route("/d/<slug>/a/<int:argument_id>/reply", methods=["GET", "POST"])
+@login_required
+@limiter.limit(WRITE_LIMIT, methods=["POST"])
+def reply(slug: str, argument_id: int):
+    """A reply to an argument: its own page, so replying works without JavaScript."""
     debate = load_debate(slug)
-    parent = None
-    parent_id = request.values.get("parent", type=int)
-    if parent_id is not None:
-        parent = load_argument(debate, parent_id)
+    return _post_argument(debate, parent=load_argument(debate, argument_id))
+
+
+def _post_argument(debate: Debate, parent: Argument | None):
     participant = services.find_participant(current_user, debate)
     rules.require(rules.post_argument(current_user, debate, participant, parent))
-    form = ArgumentForm(stance=request.args.get("stance", "pro"))
-    if request.method == "POST" and form.validate_on_submit():
+    form = ArgumentForm(stance=request.args.get("stance"))
+    if form.validate_on_submit():
         argument = services.post_argument(
             current_user, debate, participant, Stance(form.stance.data), form.body.data, parent
         )

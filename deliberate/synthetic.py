@@ -1,0 +1,50 @@
+"""Synthetic debates of any size, for the query-count test and bench/query_counts.py."""
+
+import random
+
+from .accounts.services import pseudonym_key
+from .debates import services
+from .extensions import db
+from .models import Debate, Position, Stance, User
+
+PARTICIPANTS = 25
+
+
+def build_debate(size: int, seed: int = 7, slug: str | None = None) -> Debate:
+    """A debate of `size` arguments in a random but reproducible tree, with votes."""
+    rng = random.Random(seed)
+    tag = slug or f"synthetic-{size}-{seed}"
+    users = [
+        User(
+            pseudonym=f"Synthetic {tag} {n}",
+            pseudonym_key=pseudonym_key(f"Synthetic {tag} {n}"),
+            email=f"{tag}-{n}@synthetic.invalid",
+            password_hash="!",
+            is_demo=True,
+        )
+        for n in range(PARTICIPANTS)
+    ]
+    db.session.add_all(users)
+    db.session.flush()
+    debate = services.start_debate(users[0], f"A synthetic motion with {size} arguments?", "", slug=tag)
+    members = {
+        u.id: services.join_debate(u, debate, rng.choice(list(Position))) for u in users
+    }
+    arguments = []
+    for n in range(size):
+        parent = rng.choice(arguments) if arguments and rng.random() < 0.75 else None
+        author = rng.choice(users)
+        argument = services.post_argument(
+            author,
+            debate,
+            members[author.id],
+            rng.choice(list(Stance)),
+            f"Synthetic argument number {n}, with enough words to be realistic.",
+            parent,
+        )
+        arguments.append(argument)
+        for voter in rng.sample(users, 2):
+            if voter.id != author.id:
+                services.cast_vote(voter, members[voter.id], argument, rng.choice((1, -1)))
+    db.session.commit()
+    return debate

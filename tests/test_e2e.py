@@ -1,0 +1,201 @@
+"""End to end, in headless Chromium through Playwright, against the real pages.
+
+Chromium comes from Debian (apt-get install -y chromium); Playwright only drives it. Where
+no browser is installed these tests skip, unless DELIBERATE_REQUIRE_BROWSER=1 (CI sets it)
+makes that a failure.
+"""
+
+import os
+import re
+import shutil
+import threading
+from urllib.parse import urlsplit
+
+import pytest
+from werkzeug.serving import make_server
+
+from deliberate.seed import seed_demo
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = os.environ.get("DELIBERATE_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+MAIN = "/d/un-talks-mali-jnim"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
+        if os.environ.get("DELIBERATE_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"Chromium not found at {CHROMIUM}")
+        pytest.skip("Chromium is not installed (apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def live_server(app):
+    """The app on a free local port, in a thread, sharing the test database."""
+    seed_demo()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server, locale="en-GB", java_script_enabled=False)
+    page = context.new_page()
+    foreign = []
+
+    def guard(route):
+        # No page may call a third party: record and block anything not ours.
+        if urlsplit(route.request.url).netloc != urlsplit(live_server).netloc:
+            foreign.append(route.request.url)
+            return route.abort()
+        return route.continue_()
+
+    page.route("**/*", guard)
+    yield page
+    context.close()
+    assert foreign == []
+
+
+def register(page, pseudonym="Fatou B", email="fatou@example.org", password="a long enough password"):
+    page.goto("/register")
+    page.get_by_label("Pseudonym").fill(pseudonym)
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Create my account").click()
+    assert page.get_by_text(f"Welcome, {pseudonym}").is_visible()
+
+
+def card(page, text):
+    """The argument <article> whose own body contains text."""
+    return page.locator("article.arg", has=page.locator(".arg-body", has_text=text)).last
+
+
+def test_register_join_post_reply_and_vote(page):
+    register(page)
+    page.goto(MAIN)
+    assert page.title().startswith("Should the UN support talks")
+    participants = int(page.locator(".counts dd").nth(1).inner_text())
+
+    # Vote on the motion: the opening position.
+    page.get_by_role("radio", name="Undecided").check()
+    page.get_by_role("button", name="Record my opening position").click()
+    assert page.get_by_text("Your opening position is recorded").is_visible()
+    assert int(page.locator(".counts dd").nth(1).inner_text()) == participants + 1
+    arguments = int(page.locator(".counts dd").nth(0).inner_text())
+
+    # A pro and a con on the motion.
+    form = page.locator("#add-argument form")
+    form.get_by_label("For the motion").check()
+    form.get_by_role("textbox", name="Argument").fill("Talks give *local mediators* a seat the guns do not.")
+    form.get_by_role("button", name="Post argument").click()
+    assert page.get_by_text("Your argument is posted.").is_visible()
+    page.goto(MAIN)
+    form = page.locator("#add-argument form")
+    form.get_by_label("Against the motion").check()
+    form.get_by_role("textbox", name="Argument").fill("Talks without a ceasefire first reward the attacks.")
+    form.get_by_role("button", name="Post argument").click()
+    page.goto(MAIN)
+    assert int(page.locator(".counts dd").nth(0).inner_text()) == arguments + 2
+    pro = card(page, "Talks give local mediators")
+    assert pro.locator("em").inner_text() == "local mediators"
+    assert page.locator(".column--pro").get_by_text("Talks give").is_visible()
+    assert page.locator(".column--con").get_by_text("Talks without a ceasefire").is_visible()
+
+    # Reply to the con, opposing it.
+    card(page, "Talks without a ceasefire").get_by_role("link", name="Reply").click()
+    page.get_by_label("Opposes this argument").check()
+    page.get_by_role("textbox", name="Argument").fill("A ceasefire is what talks are for; it cannot come first.")
+    page.get_by_role("button", name="Post reply").click()
+    page.goto(MAIN)
+    con = card(page, "Talks without a ceasefire")
+    assert con.locator(".replies").get_by_text("A ceasefire is what talks are for").is_visible()
+
+    # Vote on someone else's argument, see the count change, change the vote, retract it.
+    target = card(page, "Local agreements have a record")
+    agree = target.locator("button.vote").first
+    before = int(agree.locator("b").inner_text())
+    agree.click()
+    target = card(page, "Local agreements have a record")
+    agree = target.locator("button.vote").first
+    assert int(agree.locator("b").inner_text()) == before + 1
+    assert agree.get_attribute("aria-pressed") == "true"
+    agree.click()
+    agree = card(page, "Local agreements have a record").locator("button.vote").first
+    assert int(agree.locator("b").inner_text()) == before
+    # One's own argument has counts but no vote buttons.
+    assert card(page, "Talks give local mediators").locator("button.vote").count() == 0
+
+    # The final position, and the shift it makes.
+    page.get_by_role("radio", name="For", exact=True).check()
+    page.get_by_role("button", name="Record my final position").click()
+    assert page.get_by_text("Your final position is recorded").is_visible()
+    assert re.search(r"For \d+ % → \d+ %", page.locator(".shift").inner_text())
+
+
+def test_invalid_form_keeps_what_was_typed(page):
+    register(page, pseudonym="Oumar D", email="oumar@example.org")
+    page.goto(MAIN)
+    page.get_by_role("radio", name="Against").check()
+    page.get_by_role("button", name="Record my opening position").click()
+    form = page.locator("#add-argument form")
+    form.get_by_label("Against the motion").check()
+    # The browser checks the length itself; padding gets past it, not past the server.
+    form.get_by_role("textbox", name="Argument").fill("   Too short   ")
+    form.get_by_role("button", name="Post argument").click()
+    assert page.get_by_text("Write between 10 and 2000 characters.").is_visible()
+    assert page.get_by_role("textbox", name="Argument").input_value() == "Too short"
+    assert page.get_by_role("radio", name="Against the motion").is_checked()
+
+
+def test_french_reader_and_language_switch(browser, live_server):
+    context = browser.new_context(base_url=live_server, locale="fr-FR")
+    page = context.new_page()
+    page.goto(MAIN)
+    assert page.locator("html").get_attribute("lang") == "fr"
+    assert page.get_by_role("heading", name="Arguments").is_visible()
+    assert page.get_by_text("Avant le débat").is_visible()
+    page.get_by_role("button", name="English").click()
+    assert page.get_by_text("Before the debate").is_visible()
+    page.goto("/")
+    assert page.locator("html").get_attribute("lang") == "en"  # the choice is remembered
+    context.close()
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_layout_fits_the_screen_and_screenshots(browser, live_server, width, tmp_path):
+    context = browser.new_context(base_url=live_server, viewport={"width": width, "height": 800})
+    page = context.new_page()
+    for url in ("/", MAIN, f"{MAIN}/a/1", "/register"):
+        page.goto(url)
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, (url, width, overflow)
+    columns = page.goto(MAIN) and page.locator(".column").all()
+    left = [c.bounding_box()["x"] for c in columns]
+    if width >= 900:
+        assert left[0] < left[1]  # side by side
+    else:
+        assert left[0] == left[1]  # stacked
+    folder = os.environ.get("DELIBERATE_SCREENSHOTS")
+    if folder:
+        page.screenshot(path=os.path.join(folder, f"debate-{width}.png"), full_page=width < 900)
+    context.close()
