@@ -33,22 +33,31 @@ def main() -> int:
     folder = tempfile.mkdtemp(prefix="deliberate-bench-")
     os.environ["DELIBERATE_INSTANCE_PATH"] = folder
     url = args.database_url or f"sqlite:///{folder}/bench.sqlite3"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False})
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False}
+    )
     with app.app_context():
         from flask_migrate import upgrade
 
         upgrade()
         print(f"database: {db.engine.url.render_as_string()}")
-        print(f"{'arguments':>9} | {'debate page':>22} | {'argument page':>22} | {'as participant':>22} | {'KB':>5}")
+        print(
+            f"{'arguments':>9} | {'debate page':>22} | {'argument page':>22} | "
+            f"{'as participant':>22} | {'KB':>5}"
+        )
         for size in (int(s) for s in args.sizes.split(",")):
             started = time.perf_counter()
             debate = build_debate(size, slug=f"bench-{size}")
             built = time.perf_counter() - started
             slug = debate.slug
             parent = db.session.scalar(
-                select(Argument.id).where(Argument.debate_id == debate.id, Argument.reply_count > 0).limit(1)
+                select(Argument.id)
+                .where(Argument.debate_id == debate.id, Argument.reply_count > 0)
+                .limit(1)
             )
-            member = db.session.scalar(select(User).where(User.email == f"{slug}-1@synthetic.invalid"))
+            member = db.session.scalar(
+                select(User).where(User.email == f"{slug}-1@synthetic.invalid")
+            )
             client = app.test_client()
             page = measure(client, f"/d/{slug}", args.repeat)
             argument = measure(client, f"/d/{slug}/a/{parent}", args.repeat)
@@ -56,8 +65,11 @@ def main() -> int:
                 session["_user_id"] = str(member.id)
                 session["_fresh"] = True
             joined = measure(client, f"/d/{slug}", args.repeat)
-            print(f"{size:>9} | {fmt(page)} | {fmt(argument)} | {fmt(joined)} | {joined[2] / 1024:>5.1f}"
-                  f"   (built in {built:.1f} s)")
+            print(
+                f"{size:>9} | {fmt(page)} | {fmt(argument)} | {fmt(joined)} | "
+                f"{joined[2] / 1024:>5.1f}"
+                f"   (built in {built:.1f} s)"
+            )
     return 0
 
 

@@ -59,9 +59,9 @@ def select_locale() -> str | None:
     chosen = request.cookies.get("lang")
     if chosen in languages:
         return chosen
-    return request.accept_languages.best_match(languages) or current_app.config[
-        "BABEL_DEFAULT_LOCALE"
-    ]
+    return (
+        request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    )
 
 
 def configure_sqlite(engine: Engine) -> None:

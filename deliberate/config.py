@@ -5,7 +5,7 @@ import secrets
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-SECRET_KEY_FILE = "secret_key"
+SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
 
 
 def load_config(instance_path: str) -> dict:

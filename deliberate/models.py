@@ -246,7 +246,10 @@ class Argument(db.Model):
 
     @property
     def ancestor_ids(self) -> list[int]:
-        return [int(self.path[i : i + PATH_STEP]) for i in range(0, len(self.path) - PATH_STEP, PATH_STEP)]
+        return [
+            int(self.path[i : i + PATH_STEP])
+            for i in range(0, len(self.path) - PATH_STEP, PATH_STEP)
+        ]
 
     def __repr__(self) -> str:
         return f"<Argument {self.id} {self.stance} depth={self.depth}>"

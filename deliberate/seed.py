@@ -10,7 +10,7 @@ from .seed_content import DEBATES, DEMO_USERS
 
 DEMO_EMAIL_DOMAIN = "demo.deliberate.invalid"
 #: Not an argon2 hash, so no password ever matches: demo accounts cannot log in.
-UNUSABLE_PASSWORD = "!demo-account"
+UNUSABLE_PASSWORD = "!demo-account"  # noqa: S105 - deliberately matches no password
 VOTE_VALUES = {"agree": services.AGREE, "disagree": services.DISAGREE}
 
 

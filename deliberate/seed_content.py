@@ -79,8 +79,12 @@ DEBATES = [
                     "delivered security."
                 ),
                 "votes": {
-                    "awa": "agree", "hamadoun": "agree", "intalla": "agree",
-                    "ogobara": "agree", "claire": "disagree", "alassane": "disagree",
+                    "awa": "agree",
+                    "hamadoun": "agree",
+                    "intalla": "agree",
+                    "ogobara": "agree",
+                    "claire": "disagree",
+                    "alassane": "disagree",
                     "kwame": "agree",
                 },
                 "replies": [
@@ -96,8 +100,11 @@ DEBATES = [
                             "over other options."
                         ),
                         "votes": {
-                            "alassane": "agree", "johan": "agree", "moussa": "disagree",
-                            "hamadoun": "disagree", "fatoumata": "agree",
+                            "alassane": "agree",
+                            "johan": "agree",
+                            "moussa": "disagree",
+                            "hamadoun": "disagree",
+                            "fatoumata": "agree",
                         },
                         "replies": [
                             {
@@ -113,8 +120,11 @@ DEBATES = [
                                     "realistic way to get that calm."
                                 ),
                                 "votes": {
-                                    "moussa": "agree", "intalla": "agree", "mariam": "agree",
-                                    "claire": "disagree", "johan": "disagree",
+                                    "moussa": "agree",
+                                    "intalla": "agree",
+                                    "mariam": "agree",
+                                    "claire": "disagree",
+                                    "johan": "disagree",
                                 },
                                 "replies": [
                                     {
@@ -129,8 +139,10 @@ DEBATES = [
                                             "JNIM."
                                         ),
                                         "votes": {
-                                            "claire": "agree", "alassane": "agree",
-                                            "hamadoun": "disagree", "ogobara": "disagree",
+                                            "claire": "agree",
+                                            "alassane": "agree",
+                                            "hamadoun": "disagree",
+                                            "ogobara": "disagree",
                                         },
                                         "replies": [],
                                     },
@@ -149,8 +161,11 @@ DEBATES = [
                             "same, under any flag, is likely to repeat that pattern."
                         ),
                         "votes": {
-                            "moussa": "agree", "hamadoun": "agree", "fadimata": "agree",
-                            "claire": "disagree", "kwame": "agree",
+                            "moussa": "agree",
+                            "hamadoun": "agree",
+                            "fadimata": "agree",
+                            "claire": "disagree",
+                            "kwame": "agree",
                         },
                         "replies": [],
                     },
@@ -168,8 +183,12 @@ DEBATES = [
                     "themselves, which is the opposite of a solution imposed from outside."
                 ),
                 "votes": {
-                    "moussa": "agree", "ogobara": "agree", "mariam": "agree",
-                    "fatoumata": "disagree", "claire": "disagree", "intalla": "agree",
+                    "moussa": "agree",
+                    "ogobara": "agree",
+                    "mariam": "agree",
+                    "fatoumata": "disagree",
+                    "claire": "disagree",
+                    "intalla": "agree",
                 },
                 "replies": [
                     {
@@ -184,8 +203,11 @@ DEBATES = [
                             "again before anyone claims a mandate for talks."
                         ),
                         "votes": {
-                            "aissata": "agree", "alassane": "agree", "johan": "agree",
-                            "awa": "disagree", "moussa": "disagree",
+                            "aissata": "agree",
+                            "alassane": "agree",
+                            "johan": "agree",
+                            "awa": "disagree",
+                            "moussa": "disagree",
                         },
                         "replies": [
                             {
@@ -200,7 +222,9 @@ DEBATES = [
                                     "part of the groundwork."
                                 ),
                                 "votes": {
-                                    "awa": "agree", "mariam": "agree", "amina": "agree",
+                                    "awa": "agree",
+                                    "mariam": "agree",
+                                    "amina": "agree",
                                     "fatoumata": "disagree",
                                 },
                                 "replies": [
@@ -216,8 +240,10 @@ DEBATES = [
                                             "left to armed men and officials alone."
                                         ),
                                         "votes": {
-                                            "fadimata": "agree", "aissata": "agree",
-                                            "alassane": "agree", "claire": "disagree",
+                                            "fadimata": "agree",
+                                            "aissata": "agree",
+                                            "alassane": "agree",
+                                            "claire": "disagree",
                                         },
                                         "replies": [],
                                     },
@@ -236,7 +262,9 @@ DEBATES = [
                             "that is where outside support can help."
                         ),
                         "votes": {
-                            "awa": "agree", "kwame": "agree", "claire": "disagree",
+                            "awa": "agree",
+                            "kwame": "agree",
+                            "claire": "disagree",
                         },
                         "replies": [
                             {
@@ -250,8 +278,10 @@ DEBATES = [
                                     "signs, such as a drop in attacks, rather than words."
                                 ),
                                 "votes": {
-                                    "johan": "agree", "aissata": "agree",
-                                    "hamadoun": "disagree", "intalla": "disagree",
+                                    "johan": "agree",
+                                    "aissata": "agree",
+                                    "hamadoun": "disagree",
+                                    "intalla": "disagree",
                                     "mariam": "agree",
                                 },
                                 "replies": [],
@@ -273,9 +303,14 @@ DEBATES = [
                     "can build on what has already worked on the ground."
                 ),
                 "votes": {
-                    "hamadoun": "agree", "amina": "agree", "fadimata": "agree",
-                    "intalla": "agree", "johan": "disagree", "alassane": "disagree",
-                    "mariam": "agree", "kwame": "agree",
+                    "hamadoun": "agree",
+                    "amina": "agree",
+                    "fadimata": "agree",
+                    "intalla": "agree",
+                    "johan": "disagree",
+                    "alassane": "disagree",
+                    "mariam": "agree",
+                    "kwame": "agree",
                 },
                 "replies": [
                     {
@@ -290,8 +325,11 @@ DEBATES = [
                             "Success at one level does not promise success at the other."
                         ),
                         "votes": {
-                            "claire": "agree", "alassane": "agree", "aissata": "agree",
-                            "ogobara": "disagree", "amina": "disagree",
+                            "claire": "agree",
+                            "alassane": "agree",
+                            "aissata": "agree",
+                            "ogobara": "disagree",
+                            "amina": "disagree",
                         },
                         "replies": [
                             {
@@ -306,8 +344,10 @@ DEBATES = [
                                     "and keep it."
                                 ),
                                 "votes": {
-                                    "ogobara": "agree", "hamadoun": "agree",
-                                    "moussa": "agree", "johan": "disagree",
+                                    "ogobara": "agree",
+                                    "hamadoun": "agree",
+                                    "moussa": "agree",
+                                    "johan": "disagree",
                                     "claire": "disagree",
                                 },
                                 "replies": [
@@ -322,8 +362,10 @@ DEBATES = [
                                             "settlement would ask JNIM to give up far more."
                                         ),
                                         "votes": {
-                                            "johan": "agree", "alassane": "agree",
-                                            "intalla": "disagree", "mariam": "disagree",
+                                            "johan": "agree",
+                                            "alassane": "agree",
+                                            "intalla": "disagree",
+                                            "mariam": "disagree",
                                         },
                                         "replies": [],
                                     },
@@ -342,7 +384,9 @@ DEBATES = [
                             "supervisors without steering the outcome."
                         ),
                         "votes": {
-                            "ogobara": "agree", "fadimata": "agree", "kwame": "agree",
+                            "ogobara": "agree",
+                            "fadimata": "agree",
+                            "kwame": "agree",
                             "fatoumata": "disagree",
                         },
                         "replies": [],
@@ -365,8 +409,12 @@ DEBATES = [
                     "footing and with international backing."
                 ),
                 "votes": {
-                    "amina": "agree", "moussa": "agree", "mariam": "agree",
-                    "fatoumata": "disagree", "claire": "disagree", "awa": "agree",
+                    "amina": "agree",
+                    "moussa": "agree",
+                    "mariam": "agree",
+                    "fatoumata": "disagree",
+                    "claire": "disagree",
+                    "awa": "agree",
                 },
                 "replies": [
                     {
@@ -380,7 +428,9 @@ DEBATES = [
                             "even-handed, and may treat the whole process with suspicion."
                         ),
                         "votes": {
-                            "johan": "agree", "alassane": "agree", "intalla": "agree",
+                            "johan": "agree",
+                            "alassane": "agree",
+                            "intalla": "agree",
                             "kwame": "disagree",
                         },
                         "replies": [
@@ -396,8 +446,11 @@ DEBATES = [
                                     "mandate ends."
                                 ),
                                 "votes": {
-                                    "amina": "agree", "mariam": "agree", "hamadoun": "agree",
-                                    "fatoumata": "disagree", "claire": "disagree",
+                                    "amina": "agree",
+                                    "mariam": "agree",
+                                    "hamadoun": "agree",
+                                    "fatoumata": "disagree",
+                                    "claire": "disagree",
                                 },
                                 "replies": [],
                             },
@@ -418,8 +471,11 @@ DEBATES = [
                     "will never reach."
                 ),
                 "votes": {
-                    "amina": "agree", "ogobara": "agree", "hamadoun": "agree",
-                    "alassane": "disagree", "aissata": "disagree",
+                    "amina": "agree",
+                    "ogobara": "agree",
+                    "hamadoun": "agree",
+                    "alassane": "disagree",
+                    "aissata": "disagree",
                 },
                 "replies": [
                     {
@@ -433,7 +489,9 @@ DEBATES = [
                             "the first to feel the gap."
                         ),
                         "votes": {
-                            "fatoumata": "agree", "claire": "agree", "mariam": "disagree",
+                            "fatoumata": "agree",
+                            "claire": "agree",
+                            "mariam": "disagree",
                             "johan": "agree",
                         },
                         "replies": [],
@@ -453,8 +511,12 @@ DEBATES = [
                     "before it achieves anything."
                 ),
                 "votes": {
-                    "claire": "agree", "fatoumata": "agree", "aissata": "agree",
-                    "johan": "agree", "amina": "disagree", "moussa": "disagree",
+                    "claire": "agree",
+                    "fatoumata": "agree",
+                    "aissata": "agree",
+                    "johan": "agree",
+                    "amina": "disagree",
+                    "moussa": "disagree",
                     "mariam": "agree",
                 },
                 "replies": [
@@ -469,8 +531,11 @@ DEBATES = [
                             "support, a risky period could lead to a more lasting peace."
                         ),
                         "votes": {
-                            "moussa": "agree", "awa": "agree", "ogobara": "agree",
-                            "alassane": "disagree", "johan": "disagree",
+                            "moussa": "agree",
+                            "awa": "agree",
+                            "ogobara": "agree",
+                            "alassane": "disagree",
+                            "johan": "disagree",
                         },
                         "replies": [
                             {
@@ -484,8 +549,10 @@ DEBATES = [
                                     "remains."
                                 ),
                                 "votes": {
-                                    "alassane": "agree", "claire": "agree",
-                                    "amina": "disagree", "ogobara": "disagree",
+                                    "alassane": "agree",
+                                    "claire": "agree",
+                                    "amina": "disagree",
+                                    "ogobara": "disagree",
                                 },
                                 "replies": [
                                     {
@@ -499,8 +566,10 @@ DEBATES = [
                                             "help hold while the larger talks get going."
                                         ),
                                         "votes": {
-                                            "amina": "agree", "hamadoun": "agree",
-                                            "fadimata": "agree", "johan": "disagree",
+                                            "amina": "agree",
+                                            "hamadoun": "agree",
+                                            "fadimata": "agree",
+                                            "johan": "disagree",
                                         },
                                         "replies": [],
                                     },
@@ -518,7 +587,9 @@ DEBATES = [
                             "side a reason to walk away from talks."
                         ),
                         "votes": {
-                            "aissata": "agree", "claire": "agree", "moussa": "disagree",
+                            "aissata": "agree",
+                            "claire": "agree",
+                            "moussa": "disagree",
                         },
                         "replies": [],
                     },
@@ -536,8 +607,12 @@ DEBATES = [
                     "run against MINUSMA's own mandate, so the UN should not sponsor it."
                 ),
                 "votes": {
-                    "fatoumata": "agree", "claire": "agree", "fadimata": "agree",
-                    "johan": "agree", "intalla": "disagree", "hamadoun": "disagree",
+                    "fatoumata": "agree",
+                    "claire": "agree",
+                    "fadimata": "agree",
+                    "johan": "agree",
+                    "intalla": "disagree",
+                    "hamadoun": "disagree",
                     "mariam": "agree",
                 },
                 "replies": [
@@ -553,8 +628,11 @@ DEBATES = [
                             "the terms can be negotiated rather than simply imposed."
                         ),
                         "votes": {
-                            "hamadoun": "agree", "moussa": "agree", "aissata": "disagree",
-                            "claire": "disagree", "fadimata": "disagree",
+                            "hamadoun": "agree",
+                            "moussa": "agree",
+                            "aissata": "disagree",
+                            "claire": "disagree",
+                            "fadimata": "disagree",
                         },
                         "replies": [
                             {
@@ -568,8 +646,10 @@ DEBATES = [
                                     "women keep an equal standing under them."
                                 ),
                                 "votes": {
-                                    "aissata": "agree", "fatoumata": "agree",
-                                    "intalla": "disagree", "johan": "agree",
+                                    "aissata": "agree",
+                                    "fatoumata": "agree",
+                                    "intalla": "disagree",
+                                    "johan": "agree",
                                 },
                                 "replies": [
                                     {
@@ -584,8 +664,10 @@ DEBATES = [
                                             "in talks, and UN support can help it hold them."
                                         ),
                                         "votes": {
-                                            "intalla": "agree", "mariam": "agree",
-                                            "aissata": "disagree", "claire": "disagree",
+                                            "intalla": "agree",
+                                            "mariam": "agree",
+                                            "aissata": "disagree",
+                                            "claire": "disagree",
                                         },
                                         "replies": [],
                                     },
@@ -603,7 +685,9 @@ DEBATES = [
                             "officials, their interests are easy to trade away."
                         ),
                         "votes": {
-                            "aissata": "agree", "fatoumata": "agree", "mariam": "agree",
+                            "aissata": "agree",
+                            "fatoumata": "agree",
+                            "mariam": "agree",
                             "awa": "agree",
                         },
                         "replies": [
@@ -618,7 +702,9 @@ DEBATES = [
                                     "to bring those voices in before any terms are set."
                                 ),
                                 "votes": {
-                                    "awa": "agree", "mariam": "agree", "fadimata": "disagree",
+                                    "awa": "agree",
+                                    "mariam": "agree",
+                                    "fadimata": "disagree",
                                     "kwame": "agree",
                                 },
                                 "replies": [],
@@ -639,8 +725,12 @@ DEBATES = [
                     "not be seen to reward that."
                 ),
                 "votes": {
-                    "johan": "agree", "alassane": "agree", "aissata": "agree",
-                    "moussa": "disagree", "intalla": "disagree", "kwame": "disagree",
+                    "johan": "agree",
+                    "alassane": "agree",
+                    "aissata": "agree",
+                    "moussa": "disagree",
+                    "intalla": "disagree",
+                    "kwame": "disagree",
                 },
                 "replies": [
                     {
@@ -654,7 +744,9 @@ DEBATES = [
                             "side. Refusing to talk has not made JNIM any weaker."
                         ),
                         "votes": {
-                            "awa": "agree", "hamadoun": "agree", "claire": "disagree",
+                            "awa": "agree",
+                            "hamadoun": "agree",
+                            "claire": "disagree",
                             "ogobara": "agree",
                         },
                         "replies": [
@@ -669,7 +761,9 @@ DEBATES = [
                                     "even if it proves worth paying."
                                 ),
                                 "votes": {
-                                    "claire": "agree", "johan": "agree", "moussa": "disagree",
+                                    "claire": "agree",
+                                    "johan": "agree",
+                                    "moussa": "disagree",
                                 },
                                 "replies": [
                                     {
@@ -683,7 +777,8 @@ DEBATES = [
                                             "talk, not from an outside power granting it."
                                         ),
                                         "votes": {
-                                            "moussa": "agree", "kwame": "agree",
+                                            "moussa": "agree",
+                                            "kwame": "agree",
                                             "claire": "disagree",
                                         },
                                         "replies": [],
@@ -702,7 +797,9 @@ DEBATES = [
                             "end up backing a settlement that only some fighters respect."
                         ),
                         "votes": {
-                            "claire": "agree", "alassane": "agree", "hamadoun": "disagree",
+                            "claire": "agree",
+                            "alassane": "agree",
+                            "hamadoun": "disagree",
                             "mariam": "agree",
                         },
                         "replies": [],
@@ -721,8 +818,11 @@ DEBATES = [
                     "before sponsoring new talks."
                 ),
                 "votes": {
-                    "claire": "agree", "alassane": "agree", "intalla": "disagree",
-                    "ogobara": "disagree", "fatoumata": "agree",
+                    "claire": "agree",
+                    "alassane": "agree",
+                    "intalla": "disagree",
+                    "ogobara": "disagree",
+                    "fatoumata": "agree",
                 },
                 "replies": [
                     {
@@ -737,8 +837,11 @@ DEBATES = [
                             "were made by communities themselves."
                         ),
                         "votes": {
-                            "ogobara": "agree", "moussa": "agree", "awa": "agree",
-                            "johan": "disagree", "kwame": "agree",
+                            "ogobara": "agree",
+                            "moussa": "agree",
+                            "awa": "agree",
+                            "johan": "disagree",
+                            "kwame": "agree",
                         },
                         "replies": [
                             {
@@ -752,8 +855,10 @@ DEBATES = [
                                     "temporary, including any future deal with JNIM."
                                 ),
                                 "votes": {
-                                    "johan": "agree", "claire": "agree",
-                                    "intalla": "disagree", "awa": "disagree",
+                                    "johan": "agree",
+                                    "claire": "agree",
+                                    "intalla": "disagree",
+                                    "awa": "disagree",
                                 },
                                 "replies": [
                                     {
@@ -768,8 +873,10 @@ DEBATES = [
                                             "dialogue is not the same as abandoning it."
                                         ),
                                         "votes": {
-                                            "intalla": "agree", "moussa": "agree",
-                                            "mariam": "disagree", "kwame": "agree",
+                                            "intalla": "agree",
+                                            "moussa": "agree",
+                                            "mariam": "disagree",
+                                            "kwame": "agree",
                                         },
                                         "replies": [],
                                     },
@@ -788,7 +895,9 @@ DEBATES = [
                             "joining it."
                         ),
                         "votes": {
-                            "johan": "agree", "alassane": "agree", "hamadoun": "disagree",
+                            "johan": "agree",
+                            "alassane": "agree",
+                            "hamadoun": "disagree",
                         },
                         "replies": [],
                     },
@@ -807,8 +916,12 @@ DEBATES = [
                     "elected government, so the UN should wait."
                 ),
                 "votes": {
-                    "aissata": "agree", "claire": "agree", "johan": "agree",
-                    "awa": "disagree", "kwame": "disagree", "alassane": "agree",
+                    "aissata": "agree",
+                    "claire": "agree",
+                    "johan": "agree",
+                    "awa": "disagree",
+                    "kwame": "disagree",
+                    "alassane": "agree",
                 },
                 "replies": [
                     {
@@ -822,7 +935,9 @@ DEBATES = [
                             "use."
                         ),
                         "votes": {
-                            "kwame": "agree", "moussa": "agree", "mariam": "agree",
+                            "kwame": "agree",
+                            "moussa": "agree",
+                            "mariam": "agree",
                             "fatoumata": "disagree",
                         },
                         "replies": [
@@ -837,7 +952,8 @@ DEBATES = [
                                     "postpone a vote."
                                 ),
                                 "votes": {
-                                    "fatoumata": "agree", "claire": "agree",
+                                    "fatoumata": "agree",
+                                    "claire": "agree",
                                     "awa": "disagree",
                                 },
                                 "replies": [
@@ -852,8 +968,10 @@ DEBATES = [
                                             "rather than replace it."
                                         ),
                                         "votes": {
-                                            "awa": "agree", "kwame": "agree",
-                                            "johan": "disagree", "fatoumata": "disagree",
+                                            "awa": "agree",
+                                            "kwame": "agree",
+                                            "johan": "disagree",
+                                            "fatoumata": "disagree",
                                         },
                                         "replies": [],
                                     },
@@ -871,7 +989,9 @@ DEBATES = [
                             "bargain, leaving nothing lasting behind."
                         ),
                         "votes": {
-                            "fatoumata": "agree", "aissata": "agree", "moussa": "disagree",
+                            "fatoumata": "agree",
+                            "aissata": "agree",
+                            "moussa": "disagree",
                         },
                         "replies": [],
                     },
@@ -889,8 +1009,11 @@ DEBATES = [
                     "backed by a mission many Malians distrust may start out discredited."
                 ),
                 "votes": {
-                    "intalla": "agree", "alassane": "agree", "fadimata": "agree",
-                    "amina": "disagree", "mariam": "disagree",
+                    "intalla": "agree",
+                    "alassane": "agree",
+                    "fadimata": "agree",
+                    "amina": "disagree",
+                    "mariam": "disagree",
                 },
                 "replies": [
                     {
@@ -904,7 +1027,9 @@ DEBATES = [
                             "trust."
                         ),
                         "votes": {
-                            "mariam": "agree", "ogobara": "agree", "kwame": "disagree",
+                            "mariam": "agree",
+                            "ogobara": "agree",
+                            "kwame": "disagree",
                             "awa": "agree",
                         },
                         "replies": [],
@@ -919,7 +1044,9 @@ DEBATES = [
                             "guarantor for any agreement."
                         ),
                         "votes": {
-                            "claire": "agree", "johan": "agree", "kwame": "agree",
+                            "claire": "agree",
+                            "johan": "agree",
+                            "kwame": "agree",
                         },
                         "replies": [
                             {
@@ -933,7 +1060,8 @@ DEBATES = [
                                     "handover plan, not for doing nothing."
                                 ),
                                 "votes": {
-                                    "kwame": "agree", "amina": "agree",
+                                    "kwame": "agree",
+                                    "amina": "agree",
                                     "alassane": "disagree",
                                 },
                                 "replies": [],
@@ -993,8 +1121,12 @@ DEBATES = [
                     "civilians actually live."
                 ),
                 "votes": {
-                    "ogobara": "agree", "hamadoun": "agree", "mariam": "agree",
-                    "alassane": "disagree", "johan": "disagree", "kwame": "agree",
+                    "ogobara": "agree",
+                    "hamadoun": "agree",
+                    "mariam": "agree",
+                    "alassane": "disagree",
+                    "johan": "disagree",
+                    "kwame": "agree",
                 },
                 "replies": [
                     {
@@ -1008,7 +1140,9 @@ DEBATES = [
                             "further."
                         ),
                         "votes": {
-                            "johan": "agree", "claire": "agree", "amina": "disagree",
+                            "johan": "agree",
+                            "claire": "agree",
+                            "amina": "disagree",
                         },
                         "replies": [
                             {
@@ -1021,8 +1155,10 @@ DEBATES = [
                                     "effort on itself has lost sight of why it is there."
                                 ),
                                 "votes": {
-                                    "amina": "agree", "mariam": "agree",
-                                    "alassane": "disagree", "fadimata": "agree",
+                                    "amina": "agree",
+                                    "mariam": "agree",
+                                    "alassane": "disagree",
+                                    "fadimata": "agree",
                                 },
                                 "replies": [],
                             },
@@ -1044,8 +1180,11 @@ DEBATES = [
                     "The mission could supply exactly these."
                 ),
                 "votes": {
-                    "amina": "agree", "hamadoun": "agree", "fadimata": "agree",
-                    "johan": "disagree", "moussa": "agree",
+                    "amina": "agree",
+                    "hamadoun": "agree",
+                    "fadimata": "agree",
+                    "johan": "disagree",
+                    "moussa": "agree",
                 },
                 "replies": [
                     {
@@ -1058,7 +1197,9 @@ DEBATES = [
                             "agents, and their reputation for neutrality could suffer."
                         ),
                         "votes": {
-                            "claire": "agree", "fatoumata": "agree", "ogobara": "disagree",
+                            "claire": "agree",
+                            "fatoumata": "agree",
+                            "ogobara": "disagree",
                         },
                         "replies": [
                             {
@@ -1072,8 +1213,10 @@ DEBATES = [
                                     "dialogue without writing the agreements itself."
                                 ),
                                 "votes": {
-                                    "ogobara": "agree", "mariam": "agree",
-                                    "johan": "disagree", "kwame": "agree",
+                                    "ogobara": "agree",
+                                    "mariam": "agree",
+                                    "johan": "disagree",
+                                    "kwame": "agree",
                                 },
                                 "replies": [],
                             },
@@ -1092,8 +1235,11 @@ DEBATES = [
                     "protection in the short term, before any agreement has taken hold."
                 ),
                 "votes": {
-                    "fatoumata": "agree", "claire": "agree", "aissata": "agree",
-                    "amina": "disagree", "hamadoun": "disagree",
+                    "fatoumata": "agree",
+                    "claire": "agree",
+                    "aissata": "agree",
+                    "amina": "disagree",
+                    "hamadoun": "disagree",
                 },
                 "replies": [
                     {
@@ -1107,7 +1253,9 @@ DEBATES = [
                             "Tuareg communities and Ansar Dine in the Kidal region suggested."
                         ),
                         "votes": {
-                            "intalla": "agree", "ogobara": "agree", "alassane": "disagree",
+                            "intalla": "agree",
+                            "ogobara": "agree",
+                            "alassane": "disagree",
                         },
                         "replies": [],
                     },
@@ -1123,7 +1271,9 @@ DEBATES = [
                     "Changing course this late in a mandate is a gamble."
                 ),
                 "votes": {
-                    "johan": "agree", "alassane": "agree", "kwame": "disagree",
+                    "johan": "agree",
+                    "alassane": "agree",
+                    "kwame": "disagree",
                     "aissata": "agree",
                 },
                 "replies": [
@@ -1139,7 +1289,9 @@ DEBATES = [
                             "African Union carrying the work on."
                         ),
                         "votes": {
-                            "mariam": "agree", "amina": "agree", "claire": "disagree",
+                            "mariam": "agree",
+                            "amina": "agree",
+                            "claire": "disagree",
                             "awa": "agree",
                         },
                         "replies": [],
@@ -1195,8 +1347,12 @@ DEBATES = [
                     "together matters as much as what they agree."
                 ),
                 "votes": {
-                    "kwame": "agree", "moussa": "agree", "hamadoun": "agree",
-                    "fatoumata": "disagree", "awa": "agree", "ogobara": "disagree",
+                    "kwame": "agree",
+                    "moussa": "agree",
+                    "hamadoun": "agree",
+                    "fatoumata": "disagree",
+                    "awa": "agree",
+                    "ogobara": "disagree",
                 },
                 "replies": [
                     {
@@ -1210,7 +1366,9 @@ DEBATES = [
                             "dispute rather than an honest broker."
                         ),
                         "votes": {
-                            "alassane": "agree", "claire": "agree", "ogobara": "agree",
+                            "alassane": "agree",
+                            "claire": "agree",
+                            "ogobara": "agree",
                             "intalla": "disagree",
                         },
                         "replies": [
@@ -1226,8 +1384,10 @@ DEBATES = [
                                     "reason for further delay could be an asset."
                                 ),
                                 "votes": {
-                                    "intalla": "agree", "mariam": "agree",
-                                    "fatoumata": "disagree", "awa": "agree",
+                                    "intalla": "agree",
+                                    "mariam": "agree",
+                                    "fatoumata": "disagree",
+                                    "awa": "agree",
                                 },
                                 "replies": [],
                             },
@@ -1245,7 +1405,9 @@ DEBATES = [
                     "the work of carrying out an agreement take far longer than one mandate."
                 ),
                 "votes": {
-                    "kwame": "agree", "amina": "agree", "johan": "agree",
+                    "kwame": "agree",
+                    "amina": "agree",
+                    "johan": "agree",
                     "claire": "disagree",
                 },
                 "replies": [],
@@ -1261,7 +1423,9 @@ DEBATES = [
                     "have every reason to stay engaged."
                 ),
                 "votes": {
-                    "kwame": "agree", "moussa": "agree", "johan": "disagree",
+                    "kwame": "agree",
+                    "moussa": "agree",
+                    "johan": "disagree",
                     "fadimata": "agree",
                 },
                 "replies": [
@@ -1275,7 +1439,9 @@ DEBATES = [
                             "them rather than Malians."
                         ),
                         "votes": {
-                            "claire": "agree", "alassane": "agree", "hamadoun": "disagree",
+                            "claire": "agree",
+                            "alassane": "agree",
+                            "hamadoun": "disagree",
                         },
                         "replies": [],
                     },
@@ -1293,7 +1459,9 @@ DEBATES = [
                     "symbolic."
                 ),
                 "votes": {
-                    "johan": "agree", "alassane": "agree", "kwame": "disagree",
+                    "johan": "agree",
+                    "alassane": "agree",
+                    "kwame": "disagree",
                     "mariam": "disagree",
                 },
                 "replies": [
@@ -1308,7 +1476,9 @@ DEBATES = [
                             "the whole cost."
                         ),
                         "votes": {
-                            "amina": "agree", "intalla": "agree", "claire": "disagree",
+                            "amina": "agree",
+                            "intalla": "agree",
+                            "claire": "disagree",
                             "awa": "agree",
                         },
                         "replies": [],
@@ -1326,7 +1496,9 @@ DEBATES = [
                     "or not, risks repeating the mistake of Algiers."
                 ),
                 "votes": {
-                    "fadimata": "agree", "fatoumata": "agree", "kwame": "disagree",
+                    "fadimata": "agree",
+                    "fatoumata": "agree",
+                    "kwame": "disagree",
                     "aissata": "agree",
                 },
                 "replies": [
@@ -1342,7 +1514,9 @@ DEBATES = [
                             "than replace them."
                         ),
                         "votes": {
-                            "kwame": "agree", "mariam": "agree", "ogobara": "disagree",
+                            "kwame": "agree",
+                            "mariam": "agree",
+                            "ogobara": "disagree",
                         },
                         "replies": [],
                     },

@@ -12,24 +12,24 @@ PARTICIPANTS = 25
 
 def build_debate(size: int, seed: int = 7, slug: str | None = None) -> Debate:
     """A debate of `size` arguments in a random but reproducible tree, with votes."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - reproducible test data, not security
     tag = slug or f"synthetic-{size}-{seed}"
     users = [
         User(
             pseudonym=f"Synthetic {tag} {n}",
             pseudonym_key=pseudonym_key(f"Synthetic {tag} {n}"),
             email=f"{tag}-{n}@synthetic.invalid",
-            password_hash="!",
+            password_hash="!",  # noqa: S106 - matches no password
             is_demo=True,
         )
         for n in range(PARTICIPANTS)
     ]
     db.session.add_all(users)
     db.session.flush()
-    debate = services.start_debate(users[0], f"A synthetic motion with {size} arguments?", "", slug=tag)
-    members = {
-        u.id: services.join_debate(u, debate, rng.choice(list(Position))) for u in users
-    }
+    debate = services.start_debate(
+        users[0], f"A synthetic motion with {size} arguments?", "", slug=tag
+    )
+    members = {u.id: services.join_debate(u, debate, rng.choice(list(Position))) for u in users}
     arguments = []
     for n in range(size):
         parent = rng.choice(arguments) if arguments and rng.random() < 0.75 else None

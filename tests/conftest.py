@@ -42,6 +42,7 @@ def database_url(tmp_path_factory):
         from flask_migrate import upgrade
 
         upgrade()
+        db.engine.dispose()
     return url
 
 
@@ -161,7 +162,9 @@ def make_user(app):
 
 @pytest.fixture
 def make_debate(app, make_user):
-    def make(organiser=None, motion="Should the town build a new well near the market?", background=""):
+    def make(
+        organiser=None, motion="Should the town build a new well near the market?", background=""
+    ):
         debate = debate_services.start_debate(organiser or make_user(), motion, background)
         db.session.commit()
         return debate
@@ -187,7 +190,12 @@ def make_argument(app, join, make_user):
         author = author or make_user()
         participant = join(author, debate)
         argument = debate_services.post_argument(
-            author, debate, participant, Stance(stance), body or "A reasoned point, long enough.", parent
+            author,
+            debate,
+            participant,
+            Stance(stance),
+            body or "A reasoned point, long enough.",
+            parent,
         )
         db.session.commit()
         return argument

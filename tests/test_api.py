@@ -21,7 +21,9 @@ def test_list_debates(client, make_debate, make_argument):
     ]
 
 
-def test_debate_with_tallies_and_arguments(client, make_debate, make_argument, make_user, vote, join):
+def test_debate_with_tallies_and_arguments(
+    client, make_debate, make_argument, make_user, vote, join
+):
     debate = make_debate()
     pro = make_argument(debate, body="A **pro** argument in Markdown.")
     con = make_argument(debate, stance="con", parent=pro, body="A reply that opposes it.")

@@ -20,9 +20,11 @@ def test_healthz_ok(client):
 
 
 def test_healthz_503_when_the_database_is_unreachable(tmp_path):
-    url = "postgresql+psycopg://nobody@127.0.0.1:1/none" if os.environ.get(
-        "DELIBERATE_DATABASE_URL", ""
-    ).startswith("postgresql") else f"sqlite:///{tmp_path}/missing/folder/db.sqlite3"
+    url = (
+        "postgresql+psycopg://nobody@127.0.0.1:1/none"
+        if os.environ.get("DELIBERATE_DATABASE_URL", "").startswith("postgresql")
+        else f"sqlite:///{tmp_path}/missing/folder/db.sqlite3"
+    )
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x", "TESTING": True})
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
@@ -91,8 +93,12 @@ def test_installed_package_carries_templates_static_and_migrations():
     names = {str(f) for f in files}
     if not any(name.startswith("deliberate/models.py") for name in names):
         pytest.skip("editable install: the source tree is used directly")
-    for needed in ("deliberate/templates/base.html", "deliberate/static/style.css",
-                   "deliberate/migrations/env.py", "deliberate/translations/fr/LC_MESSAGES/messages.mo"):
+    for needed in (
+        "deliberate/templates/base.html",
+        "deliberate/static/style.css",
+        "deliberate/migrations/env.py",
+        "deliberate/translations/fr/LC_MESSAGES/messages.mo",
+    ):
         assert needed in names, needed
     assert any(n.startswith("deliberate/migrations/versions/") for n in names)
 

@@ -14,7 +14,9 @@ def page(client, url) -> str:
     return response.get_data(as_text=True)
 
 
-def test_home_lists_open_debates_first_with_counts(client, make_debate, make_argument, join, make_user):
+def test_home_lists_open_debates_first_with_counts(
+    client, make_debate, make_argument, join, make_user
+):
     closed = make_debate(motion="An older question that is now closed?")
     closed.status, closed.closed_at = DebateStatus.CLOSED, closed.created_at
     db.session.commit()
@@ -30,7 +32,11 @@ def test_start_a_debate(client, auth, make_user):
     make_user(email="user@example.org")
     auth.login()
     assert client.get("/debates/new").status_code == 200
-    response = post(client, "/debates/new", {"motion": "Should Bamako ban plastic bags?", "background": "Some *facts*."})
+    response = post(
+        client,
+        "/debates/new",
+        {"motion": "Should Bamako ban plastic bags?", "background": "Some *facts*."},
+    )
     assert response.status_code == 302
     assert response.headers["Location"] == "/d/should-bamako-ban-plastic-bags"
     html = page(client, "/d/should-bamako-ban-plastic-bags")
@@ -44,7 +50,9 @@ def test_start_a_debate_needs_login_and_keeps_text_on_error(client, auth, make_u
     assert client.get("/debates/new").status_code == 302
     make_user(email="user@example.org")
     auth.login()
-    response = post(client, "/debates/new", {"motion": "Too short", "background": "Kept background"})
+    response = post(
+        client, "/debates/new", {"motion": "Too short", "background": "Kept background"}
+    )
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert "Use 10 to 300 characters." in html
@@ -70,15 +78,27 @@ def test_join_then_post_a_pro_and_a_con_and_reply(client, auth, make_user, make_
     html = page(client, url)
     assert "where do you stand on the motion?" in html
     # Posting before joining is refused with a reason.
-    response = post(client, f"{url}/arguments/new", {"stance": "pro", "body": "Wells near markets save hours."})
+    response = post(
+        client, f"{url}/arguments/new", {"stance": "pro", "body": "Wells near markets save hours."}
+    )
     assert response.status_code == 403
     assert post(client, f"{url}/join", {"position": "for"}).status_code == 302
-    response = post(client, f"{url}/arguments/new", {"stance": "pro", "body": "Wells near markets save hours."})
+    response = post(
+        client, f"{url}/arguments/new", {"stance": "pro", "body": "Wells near markets save hours."}
+    )
     assert response.status_code == 302
     pro = db.session.scalars(select(Argument).where(Argument.body.startswith("Wells"))).one()
     assert response.headers["Location"] == f"{url}/a/{pro.id}#a{pro.id}"
-    post(client, f"{url}/arguments/new", {"stance": "con", "body": "The market floods every rainy season."})
-    post(client, f"{url}/a/{pro.id}/reply", {"stance": "con", "body": "Hours saved matter less than clean water."})
+    post(
+        client,
+        f"{url}/arguments/new",
+        {"stance": "con", "body": "The market floods every rainy season."},
+    )
+    post(
+        client,
+        f"{url}/a/{pro.id}/reply",
+        {"stance": "con", "body": "Hours saved matter less than clean water."},
+    )
     db.session.expire_all()
     reply = db.session.scalars(select(Argument).where(Argument.parent_id == pro.id)).one()
     assert (reply.depth, reply.author_id, pro.reply_count) == (1, user.id, 1)
@@ -93,14 +113,20 @@ def test_invalid_argument_keeps_text_and_explains(client, auth, make_user, make_
     debate = make_debate()
     join(user, debate)
     auth.login()
-    response = post(client, f"/d/{debate.slug}/arguments/new", {"stance": "pro", "body": "Too short"})
+    response = post(
+        client, f"/d/{debate.slug}/arguments/new", {"stance": "pro", "body": "Too short"}
+    )
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert "Write between 10 and 2000 characters." in html and "Too short</textarea>" in html
-    response = post(client, f"/d/{debate.slug}/arguments/new", {"body": "No stance given here at all."})
+    response = post(
+        client, f"/d/{debate.slug}/arguments/new", {"body": "No stance given here at all."}
+    )
     assert response.status_code == 400
     assert "Say whether your argument is for or against." in response.get_data(as_text=True)
-    response = post(client, f"/d/{debate.slug}/arguments/new", {"stance": "pro", "body": "x" * 2001})
+    response = post(
+        client, f"/d/{debate.slug}/arguments/new", {"stance": "pro", "body": "x" * 2001}
+    )
     assert response.status_code == 400
 
 
@@ -196,7 +222,9 @@ def test_edit_keeps_history_and_shows_edited(client, auth, make_user, make_debat
     assert "The second, better version." in html and ">edited</a>" in html
     history = page(client, f"{url}/history")
     assert "The first version of my point." in history
-    assert db.session.scalars(select(ArgumentRevision)).one().body == "The first version of my point."
+    assert (
+        db.session.scalars(select(ArgumentRevision)).one().body == "The first version of my point."
+    )
 
 
 def test_only_the_author_edits_or_deletes(client, auth, make_user, make_debate, make_argument):
@@ -206,13 +234,17 @@ def test_only_the_author_edits_or_deletes(client, auth, make_user, make_debate, 
     auth.login()
     url = f"/d/{debate.slug}/a/{argument.id}"
     assert client.get(f"{url}/edit").status_code == 403
-    assert post(client, f"{url}/edit", {"body": "Hijacked text of the argument."}).status_code == 403
+    assert (
+        post(client, f"{url}/edit", {"body": "Hijacked text of the argument."}).status_code == 403
+    )
     assert post(client, f"{url}/delete").status_code == 403
     db.session.refresh(argument)
     assert argument.body == "A reasoned point, long enough." and argument.deleted_at is None
 
 
-def test_delete_shows_deleted_and_keeps_replies(client, auth, make_user, make_debate, make_argument):
+def test_delete_shows_deleted_and_keeps_replies(
+    client, auth, make_user, make_debate, make_argument
+):
     author = make_user(email="user@example.org")
     debate = make_debate()
     argument = make_argument(debate, author=author, body="A point I will withdraw later.")
@@ -229,7 +261,9 @@ def test_delete_shows_deleted_and_keeps_replies(client, auth, make_user, make_de
     assert client.get(f"{url}/edit").status_code == 403
 
 
-def test_closed_debate_refuses_posts_votes_and_positions(client, auth, make_user, make_debate, make_argument, join):
+def test_closed_debate_refuses_posts_votes_and_positions(
+    client, auth, make_user, make_debate, make_argument, join
+):
     organiser = make_user(email="user@example.org")
     debate = make_debate(organiser=organiser)
     argument = make_argument(debate)
@@ -237,7 +271,10 @@ def test_closed_debate_refuses_posts_votes_and_positions(client, auth, make_user
     auth.login()
     assert post(client, f"/d/{debate.slug}/close").status_code == 302
     for url, data in [
-        (f"/d/{debate.slug}/arguments/new", {"stance": "pro", "body": "Too late to post this one."}),
+        (
+            f"/d/{debate.slug}/arguments/new",
+            {"stance": "pro", "body": "Too late to post this one."},
+        ),
         (f"/d/{debate.slug}/vote", {"value": f"{argument.id}:1"}),
         (f"/d/{debate.slug}/position", {"position": "for"}),
     ]:
@@ -265,7 +302,9 @@ def test_missing_or_stale_csrf_token_is_a_readable_400(client, auth, make_user, 
     response = client.post(f"/d/{debate.slug}/join", data={"position": "for"})
     assert response.status_code == 400
     assert "This form had expired" in response.get_data(as_text=True)
-    response = client.post(f"/d/{debate.slug}/join", data={"position": "for", "csrf_token": "stale"})
+    response = client.post(
+        f"/d/{debate.slug}/join", data={"position": "for", "csrf_token": "stale"}
+    )
     assert response.status_code == 400
     assert db.session.scalar(select(Participant)) is None
 
@@ -295,7 +334,9 @@ def test_depth_cap_and_show_more(app, client, make_debate, make_argument):
     node = make_argument(debate, body="Level zero of the thread.")
     chain = [node]
     for depth in range(1, 6):
-        node = make_argument(debate, stance="con", parent=node, body=f"Level {depth} of the thread.")
+        node = make_argument(
+            debate, stance="con", parent=node, body=f"Level {depth} of the thread."
+        )
         chain.append(node)
     html = page(client, f"/d/{debate.slug}")
     assert "Level 3 of the thread." in html and "Level 4 of the thread." not in html
@@ -303,7 +344,7 @@ def test_depth_cap_and_show_more(app, client, make_debate, make_argument):
     focus = page(client, f"/d/{debate.slug}/a/{chain[3].id}")
     assert "Level 4 of the thread." in focus and "Level 5 of the thread." in focus
     # The path back to the motion lists every ancestor.
-    assert all(f"/a/{a.id}\">" in focus for a in chain[:3])
+    assert all(f'/a/{a.id}">' in focus for a in chain[:3])
 
     app.config["CHILDREN_PER_NODE"] = 3
     for n in range(5):
@@ -341,7 +382,9 @@ def test_login_required_pages_redirect(client, make_debate):
         assert response.status_code == 302 and "/login?next=" in response.headers["Location"]
 
 
-def test_account_page_lists_my_arguments_votes_and_positions(client, auth, make_user, make_debate, make_argument, vote):
+def test_account_page_lists_my_arguments_votes_and_positions(
+    client, auth, make_user, make_debate, make_argument, vote
+):
     me = make_user(email="user@example.org")
     debate = make_debate()
     make_argument(debate, author=me, body="My own argument, listed.")

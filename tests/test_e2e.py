@@ -76,7 +76,9 @@ def page(browser, live_server):
     assert foreign == []
 
 
-def register(page, pseudonym="Fatou B", email="fatou@example.org", password="a long enough password"):
+def register(
+    page, pseudonym="Fatou B", email="fatou@example.org", password="a long enough password"
+):
     page.goto("/register")
     page.get_by_label("Pseudonym").fill(pseudonym)
     page.get_by_label("Email").fill(email)
@@ -106,13 +108,17 @@ def test_register_join_post_reply_and_vote(page):
     # A pro and a con on the motion.
     form = page.locator("#add-argument form")
     form.get_by_label("For the motion").check()
-    form.get_by_role("textbox", name="Argument").fill("Talks give *local mediators* a seat the guns do not.")
+    form.get_by_role("textbox", name="Argument").fill(
+        "Talks give *local mediators* a seat the guns do not."
+    )
     form.get_by_role("button", name="Post argument").click()
     assert page.get_by_text("Your argument is posted.").is_visible()
     page.goto(MAIN)
     form = page.locator("#add-argument form")
     form.get_by_label("Against the motion").check()
-    form.get_by_role("textbox", name="Argument").fill("Talks without a ceasefire first reward the attacks.")
+    form.get_by_role("textbox", name="Argument").fill(
+        "Talks without a ceasefire first reward the attacks."
+    )
     form.get_by_role("button", name="Post argument").click()
     page.goto(MAIN)
     assert int(page.locator(".counts dd").nth(0).inner_text()) == arguments + 2
@@ -124,7 +130,9 @@ def test_register_join_post_reply_and_vote(page):
     # Reply to the con, opposing it.
     card(page, "Talks without a ceasefire").get_by_role("link", name="Reply").click()
     page.get_by_label("Opposes this argument").check()
-    page.get_by_role("textbox", name="Argument").fill("A ceasefire is what talks are for; it cannot come first.")
+    page.get_by_role("textbox", name="Argument").fill(
+        "A ceasefire is what talks are for; it cannot come first."
+    )
     page.get_by_role("button", name="Post reply").click()
     page.goto(MAIN)
     con = card(page, "Talks without a ceasefire")

@@ -35,8 +35,13 @@ def test_catalogue_is_complete_and_compiled(language):
     ids = {m.id[0] if isinstance(m.id, tuple) else m.id for m in catalogue if m.id}
     missing = source_messages() - ids
     assert not missing, f"run scripts/update_translations.py; not in {language}: {missing}"
-    untranslated = [m.id for m in catalogue if m.id and not all(m.string if isinstance(m.string, tuple) else [m.string])]
+    untranslated = [
+        m.id
+        for m in catalogue
+        if m.id and not all(m.string if isinstance(m.string, tuple) else [m.string])
+    ]
     assert not untranslated, untranslated
+
     def strings(messages):
         def key(value):
             return tuple(value) if isinstance(value, list | tuple) else value
@@ -50,7 +55,9 @@ def test_catalogue_is_complete_and_compiled(language):
 
 def test_french_follows_accept_language(client, make_debate):
     debate = make_debate()
-    html = client.get(f"/d/{debate.slug}", headers={"Accept-Language": "fr-ML,fr;q=0.9"}).get_data(as_text=True)
+    html = client.get(f"/d/{debate.slug}", headers={"Accept-Language": "fr-ML,fr;q=0.9"}).get_data(
+        as_text=True
+    )
     assert '<html lang="fr">' in html
     assert "Avant le débat" in html and "Se connecter" in html
     html = client.get("/", headers={"Accept-Language": "de, en;q=0.5"}).get_data(as_text=True)
@@ -72,9 +79,15 @@ def test_french_form_errors_and_plurals(client, make_debate, make_argument):
     parent = make_argument(debate)
     for n in range(2):
         make_argument(debate, stance="con", parent=parent, body=f"Une réponse numéro {n}.")
-    html = client.get(f"/d/{debate.slug}/a/{parent.id}", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    html = client.get(
+        f"/d/{debate.slug}/a/{parent.id}", headers={"Accept-Language": "fr"}
+    ).get_data(as_text=True)
     assert "2 réponses" in html
-    response = post(client, "/register", {"pseudonym": "ab", "email": "x@example.org", "password": "short password"},
-                    headers={"Accept-Language": "fr"})
+    response = post(
+        client,
+        "/register",
+        {"pseudonym": "ab", "email": "x@example.org", "password": "short password"},
+        headers={"Accept-Language": "fr"},
+    )
     assert response.status_code == 400
     assert "Saisissez entre 3 et 40 caractères." in response.get_data(as_text=True)

@@ -42,7 +42,9 @@ def parse(html: str) -> list[tuple[str, dict]]:
 
 
 def test_links_get_rel_and_markdown_still_works():
-    html = render_markdown("Read **this** and [the mandate](https://example.org/m).\n\n- one\n- two")
+    html = render_markdown(
+        "Read **this** and [the mandate](https://example.org/m).\n\n- one\n- two"
+    )
     assert "<strong>this</strong>" in html
     assert '<a href="https://example.org/m" rel="nofollow ugc noopener">the mandate</a>' in html
     assert "<ul>" in html and "<li>one</li>" in html

@@ -17,7 +17,9 @@ def test_upgrading_an_empty_database_yields_the_models_schema(app):
 
 def test_constraints_live_in_the_database(app):
     inspector = inspect(db.engine)
-    vote_uniques = {tuple(u["column_names"]) for u in inspector.get_unique_constraints("argument_vote")}
+    vote_uniques = {
+        tuple(u["column_names"]) for u in inspector.get_unique_constraints("argument_vote")
+    }
     assert ("argument_id", "user_id") in vote_uniques
     checks = {c["name"] for c in inspector.get_check_constraints("argument")}
     assert {"ck_argument_body_length", "ck_argument_depth_matches_parent"} <= checks
@@ -25,7 +27,9 @@ def test_constraints_live_in_the_database(app):
     assert foreign == {"argument", "debate", "user"}
 
 
-def test_the_database_refuses_a_second_vote_and_bad_values(app, make_debate, make_argument, make_user):
+def test_the_database_refuses_a_second_vote_and_bad_values(
+    app, make_debate, make_argument, make_user
+):
     import pytest
     from sqlalchemy.exc import IntegrityError
 

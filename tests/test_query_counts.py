@@ -20,7 +20,9 @@ def small_and_large(app):
     return build_debate(10, slug="small"), build_debate(1000, slug="large")
 
 
-def test_debate_and_argument_pages_do_not_grow_with_the_debate(client, small_and_large, auth, make_user):
+def test_debate_and_argument_pages_do_not_grow_with_the_debate(
+    client, small_and_large, auth, make_user
+):
     slugs = [debate.slug for debate in small_and_large]
     parents = [next(a.id for a in debate_arguments(d) if a.reply_count) for d in small_and_large]
     counts = {
@@ -50,7 +52,9 @@ def test_counters_match_the_rows_they_count(app):
         select(func.count()).select_from(Participant).where(Participant.debate_id == debate.id)
     )
     votes = db.session.execute(
-        select(ArgumentVote.argument_id, ArgumentVote.value).join(Argument).where(Argument.debate_id == debate.id)
+        select(ArgumentVote.argument_id, ArgumentVote.value)
+        .join(Argument)
+        .where(Argument.debate_id == debate.id)
     ).all()
     assert debate.vote_count == len(votes)
     by_id = {a.id: a for a in arguments}
@@ -59,7 +63,9 @@ def test_counters_match_the_rows_they_count(app):
         assert argument.disagree_count == sum(1 for a, v in votes if a == argument.id and v == -1)
         children = [a for a in arguments if a.parent_id == argument.id]
         assert argument.reply_count == len(children)
-        descendants = [a for a in arguments if a.path.startswith(argument.path) and a.id != argument.id]
+        descendants = [
+            a for a in arguments if a.path.startswith(argument.path) and a.id != argument.id
+        ]
         assert argument.descendant_count == len(descendants)
         if argument.parent_id:
             assert argument.depth == by_id[argument.parent_id].depth + 1
@@ -70,4 +76,6 @@ def debate_arguments(debate):
 
     from deliberate.models import Argument
 
-    return db.session.scalars(select(Argument).where(Argument.debate_id == debate.id).order_by(Argument.id)).all()
+    return db.session.scalars(
+        select(Argument).where(Argument.debate_id == debate.id).order_by(Argument.id)
+    ).all()

@@ -14,9 +14,16 @@ ORGANISER, AUTHOR, PARTICIPANT, ADMIN, VISITOR = 1, 2, 3, 4, 5
 
 
 def build(closed=False):
-    debate = Debate(id=1, slug="d", motion="A motion to decide?", organiser_id=ORGANISER,
-                    status=DebateStatus.CLOSED if closed else DebateStatus.OPEN)
-    argument = Argument(id=10, debate_id=1, author_id=AUTHOR, stance=Stance.PRO, depth=0, body="x" * 20)
+    debate = Debate(
+        id=1,
+        slug="d",
+        motion="A motion to decide?",
+        organiser_id=ORGANISER,
+        status=DebateStatus.CLOSED if closed else DebateStatus.OPEN,
+    )
+    argument = Argument(
+        id=10, debate_id=1, author_id=AUTHOR, stance=Stance.PRO, depth=0, body="x" * 20
+    )
     return debate, argument
 
 
@@ -53,12 +60,12 @@ ACTIONS = {
 # Expected outcome on an OPEN debate.
 OPEN_TABLE = {
     #                         start close join  final post  reply vote  edit  delete
-    "anonymous":              (403, 403, 403,  403,  403,  403,  403,  403,  403),
-    "logged-in visitor":      ("ok", 403, "ok", 403,  403,  403,  403,  403,  403),
-    "participant":            ("ok", 403, 403, "ok", "ok", "ok", "ok", 403,  403),
-    "author":                 ("ok", 403, 403, "ok", "ok", "ok", 403,  "ok", "ok"),
-    "organiser (not joined)": ("ok", "ok", "ok", 403, 403,  403,  403,  403,  403),
-    "site admin":             ("ok", "ok", "ok", 403, 403,  403,  403,  403,  403),
+    "anonymous": (403, 403, 403, 403, 403, 403, 403, 403, 403),
+    "logged-in visitor": ("ok", 403, "ok", 403, 403, 403, 403, 403, 403),
+    "participant": ("ok", 403, 403, "ok", "ok", "ok", "ok", 403, 403),
+    "author": ("ok", 403, 403, "ok", "ok", "ok", 403, "ok", "ok"),
+    "organiser (not joined)": ("ok", "ok", "ok", 403, 403, 403, 403, 403, 403),
+    "site admin": ("ok", "ok", "ok", 403, 403, 403, 403, 403, 403),
 }
 
 # On a CLOSED debate every change to it answers 409 ("closed", which says why) to anyone
@@ -66,12 +73,12 @@ OPEN_TABLE = {
 # argument (403 whatever the phase), and an author withdrawing their own words.
 CLOSED_TABLE = {
     #                         start close join  final post  reply vote  edit  delete
-    "anonymous":              (403, 403, 403,  403,  403,  403,  403,  403,  403),
-    "logged-in visitor":      ("ok", 403, 409,  409,  409,  409,  409,  403,  403),
-    "participant":            ("ok", 403, 409,  409,  409,  409,  409,  403,  403),
-    "author":                 ("ok", 403, 409,  409,  409,  409,  409,  409,  "ok"),
-    "organiser (not joined)": ("ok", "ok", 409, 409,  409,  409,  409,  403,  403),
-    "site admin":             ("ok", "ok", 409, 409,  409,  409,  409,  403,  403),
+    "anonymous": (403, 403, 403, 403, 403, 403, 403, 403, 403),
+    "logged-in visitor": ("ok", 403, 409, 409, 409, 409, 409, 403, 403),
+    "participant": ("ok", 403, 409, 409, 409, 409, 409, 403, 403),
+    "author": ("ok", 403, 409, 409, 409, 409, 409, 409, "ok"),
+    "organiser (not joined)": ("ok", "ok", 409, 409, 409, 409, 409, 403, 403),
+    "site admin": ("ok", "ok", 409, 409, 409, 409, 409, 403, 403),
 }
 
 

@@ -13,7 +13,8 @@ class RegisterForm(FlaskForm):
     pseudonym = StringField(
         _l("Pseudonym"),
         description=_l(
-            "The only name others will see. Avoid your real name if taking part could put you at risk."
+            "The only name others will see. "
+            "Avoid your real name if taking part could put you at risk."
         ),
         validators=[
             InputRequired(_l("Choose a pseudonym.")),
@@ -30,7 +31,10 @@ class RegisterForm(FlaskForm):
         validators=[
             InputRequired(_l("Enter your email address.")),
             Length(max=254),
-            Email(_l("Enter a valid email address, like name@example.org."), check_deliverability=False),
+            Email(
+                _l("Enter a valid email address, like name@example.org."),
+                check_deliverability=False,
+            ),
         ],
     )
     password = PasswordField(

@@ -46,7 +46,9 @@ def register_user(pseudonym: str, email: str, password: str, *, is_demo: bool = 
     pseudonym = " ".join(unicodedata.normalize("NFKC", pseudonym).split())
     key = pseudonym_key(pseudonym)
     if not is_demo and key.startswith(DEMO_PREFIX):
-        raise FieldError("pseudonym", _l("Pseudonyms starting with “Demo” are reserved for demo accounts."))
+        raise FieldError(
+            "pseudonym", _l("Pseudonyms starting with “Demo” are reserved for demo accounts.")
+        )
     if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
         raise FieldError("password", _l("Use 8 to 128 characters."))
     if db.session.scalar(select(User.id).where(User.pseudonym_key == key)):

@@ -37,7 +37,13 @@ def register():
         else:
             db.session.commit()
             login_user(user)
-            flash(_("Welcome, %(name)s. Pick a debate and record your position to take part.", name=user.pseudonym), "success")
+            flash(
+                _(
+                    "Welcome, %(name)s. Pick a debate and record your position to take part.",
+                    name=user.pseudonym,
+                ),
+                "success",
+            )
             return redirect(safe_next(url_for("main.home")))
     status = 400 if form.errors else 200
     return render_template("accounts/register.html", form=form), status
@@ -92,4 +98,6 @@ def account():
         .where(Participant.user_id == current_user.id)
         .order_by(Participant.joined_at.desc())
     ).all()
-    return render_template("accounts/account.html", arguments=arguments, votes=votes, positions=positions)
+    return render_template(
+        "accounts/account.html", arguments=arguments, votes=votes, positions=positions
+    )

@@ -5,6 +5,7 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from ..models import BODY_MAX, BODY_MIN, MOTION_MAX
 
+
 def strip(value):
     """Surrounding whitespace is not content: "          " is not a 10-character argument."""
     return value.strip() if isinstance(value, str) else value
@@ -14,7 +15,10 @@ BODY_LENGTH = _l("Write between %(min)d and %(max)d characters.", min=BODY_MIN, 
 
 
 def stance_choices():
-    return [SelectChoice("pro", _l("For the motion")), SelectChoice("con", _l("Against the motion"))]
+    return [
+        SelectChoice("pro", _l("For the motion")),
+        SelectChoice("con", _l("Against the motion")),
+    ]
 
 
 def position_choices():
@@ -53,7 +57,10 @@ class ArgumentForm(FlaskForm):
         _l("Argument"),
         description=_l("One clear point. Markdown: *emphasis*, lists, links."),
         filters=[strip],
-        validators=[InputRequired(_l("Write your argument.")), Length(BODY_MIN, BODY_MAX, BODY_LENGTH)],
+        validators=[
+            InputRequired(_l("Write your argument.")),
+            Length(BODY_MIN, BODY_MAX, BODY_LENGTH),
+        ],
     )
 
 
@@ -61,7 +68,10 @@ class EditArgumentForm(FlaskForm):
     body = TextAreaField(
         _l("Argument"),
         filters=[strip],
-        validators=[InputRequired(_l("Write your argument.")), Length(BODY_MIN, BODY_MAX, BODY_LENGTH)],
+        validators=[
+            InputRequired(_l("Write your argument.")),
+            Length(BODY_MIN, BODY_MAX, BODY_LENGTH),
+        ],
     )
 
 

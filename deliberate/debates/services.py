@@ -12,16 +12,17 @@ import unicodedata
 
 from sqlalchemy import case, delete, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.util import identity_key
 
 from .. import rules
 from ..errors import Conflict
 from ..extensions import db
 from ..markup import render_markdown
 from ..models import (
+    PATH_STEP,
     Argument,
     ArgumentRevision,
     ArgumentVote,
-    PATH_STEP,
     Debate,
     DebateStatus,
     Participant,
@@ -108,7 +109,9 @@ def find_participant(user: User, debate: Debate) -> Participant | None:
     if not user.is_authenticated:
         return None
     return db.session.scalar(
-        select(Participant).where(Participant.debate_id == debate.id, Participant.user_id == user.id)
+        select(Participant).where(
+            Participant.debate_id == debate.id, Participant.user_id == user.id
+        )
     )
 
 
@@ -254,7 +257,7 @@ def _bump(model, row_id: int, **changes: int) -> None:
         .values(**values)
         .execution_options(synchronize_session=False)
     )
-    # The objects loaded in this session still hold the old counts; reload them when read.
-    for obj in list(db.session.identity_map.values()):
-        if isinstance(obj, model) and obj.id == row_id:
-            db.session.expire(obj, list(values))
+    # The object loaded in this session, if any, still holds the old counts: reload on read.
+    loaded = db.session.identity_map.get(identity_key(model, row_id))
+    if loaded is not None:
+        db.session.expire(loaded, list(values))

@@ -50,7 +50,10 @@ def shown_limit(name: str, step: int) -> int:
 
 def argument_link(argument: Argument) -> str:
     return url_for(
-        "debates.argument", slug=argument.debate.slug, argument_id=argument.id, _anchor=f"a{argument.id}"
+        "debates.argument",
+        slug=argument.debate.slug,
+        argument_id=argument.id,
+        _anchor=f"a{argument.id}",
     )
 
 
@@ -156,7 +159,9 @@ def final_position(slug: str):
     participant = services.find_participant(current_user, debate)
     services.record_final_position(current_user, debate, participant, Position(form.position.data))
     db.session.commit()
-    flash(_("Your final position is recorded. You can change it until the debate closes."), "success")
+    flash(
+        _("Your final position is recorded. You can change it until the debate closes."), "success"
+    )
     return redirect(url_for("debates.debate", slug=slug, _anchor="motion-vote"))
 
 
@@ -189,7 +194,9 @@ def _post_argument(debate: Debate, parent: Argument | None):
         flash(_("Your argument is posted."), "success")
         return redirect(argument_link(argument))
     status = 400 if form.errors else 200
-    return render_template("debates/new_argument.html", debate=debate, parent=parent, form=form), status
+    return render_template(
+        "debates/new_argument.html", debate=debate, parent=parent, form=form
+    ), status
 
 
 @bp.route("/d/<slug>/vote", methods=["POST"])
@@ -232,7 +239,9 @@ def edit_argument(slug: str, argument_id: int):
         flash(_("Your argument is updated. Its earlier text stays in its history."), "success")
         return redirect(argument_link(argument))
     status = 400 if form.errors else 200
-    return render_template("debates/edit_argument.html", debate=debate, argument=argument, form=form), status
+    return render_template(
+        "debates/edit_argument.html", debate=debate, argument=argument, form=form
+    ), status
 
 
 @bp.route("/d/<slug>/a/<int:argument_id>/delete", methods=["GET", "POST"])
@@ -248,7 +257,9 @@ def delete_argument(slug: str, argument_id: int):
         db.session.commit()
         flash(_("Your argument is deleted. Replies to it stay in place."), "success")
         return redirect(argument_link(argument))
-    return render_template("debates/delete_argument.html", debate=debate, argument=argument, form=form)
+    return render_template(
+        "debates/delete_argument.html", debate=debate, argument=argument, form=form
+    )
 
 
 @bp.route("/d/<slug>/a/<int:argument_id>/history")
@@ -260,7 +271,9 @@ def history(slug: str, argument_id: int):
         .where(ArgumentRevision.argument_id == argument.id)
         .order_by(ArgumentRevision.replaced_at.desc(), ArgumentRevision.id.desc())
     ).all()
-    return render_template("debates/history.html", debate=debate, argument=argument, revisions=revisions)
+    return render_template(
+        "debates/history.html", debate=debate, argument=argument, revisions=revisions
+    )
 
 
 @bp.route("/d/<slug>/close", methods=["POST"])

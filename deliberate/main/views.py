@@ -15,9 +15,9 @@ ONE_YEAR = 365 * 24 * 3600
 @bp.route("/")
 def home():
     debates = db.session.scalars(
-        select(Debate).order_by(
-            case((Debate.status == DebateStatus.OPEN, 0), else_=1), Debate.created_at.desc()
-        ).limit(200)
+        select(Debate)
+        .order_by(case((Debate.status == DebateStatus.OPEN, 0), else_=1), Debate.created_at.desc())
+        .limit(200)
     ).all()
     return render_template("main/home.html", debates=debates)
 
@@ -29,7 +29,11 @@ def set_language():
     language = request.form.get("lang")
     if language in current_app.config["LANGUAGES"]:
         response.set_cookie(
-            "lang", language, max_age=ONE_YEAR, httponly=True, samesite="Lax",
+            "lang",
+            language,
+            max_age=ONE_YEAR,
+            httponly=True,
+            samesite="Lax",
             secure=request.is_secure,
         )
     return response
