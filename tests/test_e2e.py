@@ -160,6 +160,38 @@ def test_register_join_post_reply_and_vote(page):
     assert re.search(r"For \d+ % → \d+ %", page.locator(".shift").inner_text())
 
 
+def test_with_javascript_votes_update_in_place(browser, live_server):
+    context = browser.new_context(base_url=live_server)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    register(page, pseudonym="Awa T", email="awa@example.org")
+    page.goto(MAIN)
+    page.get_by_role("radio", name="For", exact=True).check()
+    page.get_by_role("button", name="Record my opening position").click()
+    agree = card(page, "Local agreements have a record").locator("button.vote").first
+    before = int(agree.locator("b").inner_text())
+    navigations = []
+    page.on("framenavigated", lambda frame: navigations.append(frame.url))
+    with page.expect_response(lambda r: r.url.endswith("/vote")) as vote:
+        agree.click()
+    assert vote.value.headers["content-type"].startswith("application/json")
+    expect_text(agree.locator("b"), str(before + 1))
+    assert agree.get_attribute("aria-pressed") == "true"
+    assert navigations == []  # the page did not reload
+    page.reload()
+    agree = card(page, "Local agreements have a record").locator("button.vote").first
+    assert agree.get_attribute("aria-pressed") == "true"  # the server kept it
+    assert errors == []
+    context.close()
+
+
+def expect_text(locator, text):
+    from playwright.sync_api import expect
+
+    expect(locator).to_have_text(text)
+
+
 def test_invalid_form_keeps_what_was_typed(page):
     register(page, pseudonym="Oumar D", email="oumar@example.org")
     page.goto(MAIN)

@@ -26,7 +26,7 @@ def load_user(user_id: str) -> User | None:
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit("10 per hour", methods=["POST"])
+@limiter.limit("5 per minute;30 per hour", methods=["POST"])
 def register():
     form = RegisterForm()
     if form.validate_on_submit():
@@ -50,7 +50,7 @@ def register():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("20 per hour", methods=["POST"])
+@limiter.limit("10 per minute;60 per hour", methods=["POST"])
 def login():
     form = LoginForm()
     if form.validate_on_submit():

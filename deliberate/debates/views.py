@@ -2,7 +2,17 @@
 
 import re
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -214,6 +224,13 @@ def vote(slug: str):
     participant = services.find_participant(current_user, debate)
     services.cast_vote(current_user, participant, argument, value)
     db.session.commit()
+    if request.accept_mimetypes.best == "application/json":  # static/vote.js
+        return jsonify(
+            argument=argument.id,
+            agree=argument.agree_count,
+            disagree=argument.disagree_count,
+            mine=value,
+        )
     target = safe_next(argument_link(argument)).split("#")[0]
     return redirect(f"{target}#a{argument.id}")
 
