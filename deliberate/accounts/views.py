@@ -6,6 +6,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
 from ..extensions import db, limiter, login_manager
+from ..forms import EmptyForm
 from ..http import safe_next
 from ..models import Argument, ArgumentVote, Debate, Participant, User
 from . import services
@@ -66,8 +67,6 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    from ..debates.forms import EmptyForm
-
     if EmptyForm().validate_on_submit():
         logout_user()
         flash(_("You are logged out."), "success")

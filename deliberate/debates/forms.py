@@ -87,7 +87,3 @@ class VoteForm(FlaskForm):
     """Agree, disagree, or retract (an empty value)."""
 
     value = HiddenField()
-
-
-class EmptyForm(FlaskForm):
-    """A form with only its CSRF token, for buttons (log out, delete, close)."""

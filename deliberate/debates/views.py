@@ -19,10 +19,11 @@ from sqlalchemy import select
 
 from .. import rules
 from ..extensions import db, limiter
+from ..forms import EmptyForm
 from ..http import safe_next
 from ..models import Argument, ArgumentRevision, Debate, DebateStatus, Position, Stance
 from . import queries, services
-from .forms import ArgumentForm, DebateForm, EditArgumentForm, EmptyForm, PositionForm, VoteForm
+from .forms import ArgumentForm, DebateForm, EditArgumentForm, PositionForm, VoteForm
 
 bp = Blueprint("debates", __name__)
 
