@@ -26,6 +26,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
 
+    from .moderation import models as _moderation_models  # noqa: F401 - registers the tables
+
     db.init_app(app)
     migrate.init_app(app, db, directory=str(resource_path("migrations")))
     csrf.init_app(app)
@@ -40,8 +42,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .api.views import bp as api_bp
     from .debates.views import bp as debates_bp
     from .main.views import bp as main_bp
+    from .moderation.views import bp as moderation_bp
 
-    for blueprint in (main_bp, accounts_bp, debates_bp, api_bp):
+    for blueprint in (main_bp, accounts_bp, debates_bp, moderation_bp, api_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # read-only JSON; it has no state-changing route
     errors_views.register(app)

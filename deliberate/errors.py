@@ -31,3 +31,15 @@ class Conflict(DomainError):
 
 class InvalidInput(DomainError):
     status = 400
+
+
+class WrongPhase(DomainError):
+    status = 409
+    default_message = _l("The debate's current phase does not allow this.")
+
+
+class NotFound(DomainError):
+    status = 404
+    default_message = _l(
+        "We could not find this page. It may have moved, or the link may be mistyped."
+    )

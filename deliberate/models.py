@@ -77,8 +77,12 @@ class Position(enum.StrEnum):
     UNDECIDED = "undecided"
 
 
-class DebateStatus(enum.StrEnum):
+class Phase(enum.StrEnum):
+    """draft -> open -> final vote -> closed. What each allows is in deliberate.rules."""
+
+    DRAFT = "draft"
     OPEN = "open"
+    FINAL_VOTE = "final_vote"
     CLOSED = "closed"
 
 
@@ -118,12 +122,13 @@ class Debate(db.Model):
     background: Mapped[str] = mapped_column(Text, default="")
     background_html: Mapped[str] = mapped_column(Text, default="")
     organiser_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="RESTRICT"))
-    status: Mapped[DebateStatus] = mapped_column(
-        str_enum(DebateStatus, "debate_status"), default=DebateStatus.OPEN
-    )
+    phase: Mapped[Phase] = mapped_column(str_enum(Phase, "phase"), default=Phase.DRAFT)
     created_at: Mapped[datetime] = mapped_column(Tz, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(Tz, default=utcnow, onupdate=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(Tz)
+    #: When the earliest scheduled phase change is due (NULL: none), so loading a debate
+    #: needs no query to know whether one must be applied.
+    next_phase_at: Mapped[datetime | None] = mapped_column(Tz)
 
     argument_count: Mapped[int] = mapped_column(default=0)
     participant_count: Mapped[int] = mapped_column(default=0)
@@ -148,9 +153,9 @@ class Debate(db.Model):
             name="counts_not_negative",
         ),
         CheckConstraint(
-            "(status = 'closed') = (closed_at IS NOT NULL)", name="closed_at_iff_closed"
+            "(phase = 'closed') = (closed_at IS NOT NULL)", name="closed_at_iff_closed"
         ),
-        Index("ix_debate_status_created", "status", "created_at"),
+        Index("ix_debate_phase_created", "phase", "created_at"),
     )
 
     @property
@@ -158,8 +163,17 @@ class Debate(db.Model):
         return Markup(self.background_html)  # noqa: S704 - sanitised when written
 
     @property
-    def is_open(self) -> bool:
-        return self.status is DebateStatus.OPEN
+    def is_public(self) -> bool:
+        """Drafts are seen only by the people preparing them."""
+        return self.phase is not Phase.DRAFT
+
+    @property
+    def takes_arguments(self) -> bool:
+        return self.phase is Phase.OPEN
+
+    @property
+    def takes_votes(self) -> bool:
+        return self.phase in (Phase.OPEN, Phase.FINAL_VOTE)
 
     def tally(self, when: str) -> dict[str, int]:
         """Motion positions recorded `when` ("before" or "after"), by position."""
@@ -181,6 +195,12 @@ class Participant(db.Model):
     position_after: Mapped[Position | None] = mapped_column(str_enum(Position, "position_after"))
     joined_at: Mapped[datetime] = mapped_column(Tz, default=utcnow)
     after_at: Mapped[datetime | None] = mapped_column(Tz)
+    #: When they accepted the debate's ground rules (required to post).
+    rules_accepted_at: Mapped[datetime | None] = mapped_column(Tz)
+    #: The community they declared, privately: never shown beside their name, only counted.
+    community_id: Mapped[int | None] = mapped_column(
+        ForeignKey("community.id", ondelete="SET NULL"), index=True
+    )
 
     __table_args__ = (UniqueConstraint("debate_id", "user_id"),)
 
@@ -293,7 +313,7 @@ __all__ = [
     "ArgumentRevision",
     "ArgumentVote",
     "Debate",
-    "DebateStatus",
+    "Phase",
     "Participant",
     "Position",
     "Stance",

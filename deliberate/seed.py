@@ -5,8 +5,21 @@ from sqlalchemy import select
 from .accounts.services import pseudonym_key
 from .debates import services
 from .extensions import db
-from .models import Debate, Position, Stance, User
-from .seed_content import DEBATES, DEMO_USERS
+from .models import Debate, Phase, Position, Stance, User
+from .moderation import services as moderation
+from .moderation.models import NoteKind, Role
+from .rules import Standing
+from .seed_content import (
+    COMMUNITIES,
+    DEBATES,
+    DECLARED,
+    DEMO_MEDIATORS,
+    DEMO_USERS,
+    MEDIATORS,
+    SUMMARY_NOTE,
+)
+
+MAIN = "un-talks-mali-jnim"
 
 DEMO_EMAIL_DOMAIN = "demo.deliberate.invalid"
 #: Not an argon2 hash, so no password ever matches: demo accounts cannot log in.
@@ -16,7 +29,10 @@ VOTE_VALUES = {"agree": services.AGREE, "disagree": services.DISAGREE}
 
 def seed_demo() -> list[str]:
     """Create the demo accounts and debates that do not exist yet; return the new slugs."""
-    users = {key: demo_user(key, pseudonym) for key, pseudonym in DEMO_USERS.items()}
+    users = {
+        key: demo_user(key, pseudonym)
+        for key, pseudonym in {**DEMO_USERS, **DEMO_MEDIATORS}.items()
+    }
     created = []
     for spec in DEBATES:
         if db.session.scalar(select(Debate.id).where(Debate.slug == spec["slug"])):
@@ -44,27 +60,40 @@ def demo_user(key: str, pseudonym: str) -> User:
 
 
 def seed_debate(spec: dict, users: dict[str, User]) -> Debate:
-    debate = services.start_debate(
-        users[spec["organiser"]], spec["motion"], spec["background"], slug=spec["slug"]
-    )
-    participants = {
-        key: services.join_debate(users[key], debate, Position(before))
-        for key, (before, _after) in spec["positions"].items()
-    }
+    organiser = users[spec["organiser"]]
+    debate = services.start_debate(organiser, spec["motion"], spec["background"], slug=spec["slug"])
+    running = Standing(organiser, roles=frozenset({"organiser"}))
+    main = spec["slug"] == MAIN
+    if main:
+        moderation.set_communities(running, debate, COMMUNITIES)
+        ids = {c.name: c.id for c in moderation.communities(debate)}
+        for key, community in MEDIATORS.items():
+            moderation.appoint(
+                running, debate, users[key].pseudonym, Role.MEDIATOR, ids.get(community)
+            )
+    moderation.change_phase(running, debate, Phase.OPEN)
+    standing = {}
+    for key, (before, _after) in spec["positions"].items():
+        community = ids.get(DECLARED.get(key)) if main else None
+        participant = services.join_debate(
+            Standing(users[key]), debate, Position(before), community
+        )
+        standing[key] = Standing(users[key], participant)
     for argument in spec["arguments"]:
-        seed_argument(debate, argument, None, users, participants)
+        seed_argument(debate, argument, None, standing)
     for key, (_before, after) in spec["positions"].items():
         if after is not None:
-            services.record_final_position(users[key], debate, participants[key], Position(after))
+            services.record_final_position(standing[key], debate, Position(after))
+    if main:
+        mediator = Standing(users["sekou"], roles=frozenset({"mediator"}))
+        moderation.post_note(mediator, debate, NoteKind.SUMMARY, SUMMARY_NOTE)
     return debate
 
 
-def seed_argument(debate, spec, parent, users, participants):
-    author = spec["author"]
-    argument = services.post_argument(
-        users[author], debate, participants[author], Stance(spec["stance"]), spec["body"], parent
-    )
+def seed_argument(debate, spec, parent, standing):
+    author = standing[spec["author"]]
+    argument = services.post_argument(author, debate, Stance(spec["stance"]), spec["body"], parent)
     for voter, vote in spec.get("votes", {}).items():
-        services.cast_vote(users[voter], participants[voter], argument, VOTE_VALUES[vote])
+        services.cast_vote(standing[voter], argument, VOTE_VALUES[vote])
     for reply in spec.get("replies", []):
-        seed_argument(debate, reply, argument, users, participants)
+        seed_argument(debate, reply, argument, standing)

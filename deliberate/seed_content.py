@@ -1525,3 +1525,47 @@ DEBATES = [
         ],
     },
 ]
+
+
+# --- Moderation of the main debate -----------------------------------------------------------
+
+#: Demo mediators: they neither post nor vote in the debate they mediate.
+DEMO_MEDIATORS = {
+    "sekou": "Demo · Sékou",
+    "aminata": "Demo · Aminata",
+}
+
+#: Communities the organiser lists for the main debate, and the demo users who declared
+#: one (privately; the page shows only groups of 5 or more).
+COMMUNITIES = [
+    "Fulani herders",
+    "Dogon farmers",
+    "Government",
+    "Civil society",
+    "Religious leaders",
+    "Women's associations",
+    "Youth",
+]
+DECLARED = {
+    "hamadoun": "Fulani herders",
+    "fadimata": "Fulani herders",
+    "ogobara": "Dogon farmers",
+    "mariam": "Civil society",
+    "amina": "Civil society",
+    "awa": "Civil society",
+    "fatoumata": "Civil society",
+    "aissata": "Civil society",
+    "alassane": "Government",
+    "moussa": "Youth",
+}
+
+#: mediator key -> the community they represent (None: independent).
+MEDIATORS = {"sekou": None, "aminata": "Women's associations"}
+
+SUMMARY_NOTE = (
+    "**Where the debate stands so far.** Both sides agree that the military route alone has "
+    "not brought security, and that local agreements such as those mediated by Monobèm "
+    "deserve support. They disagree on whether talks with JNIM would protect or endanger "
+    "women and minorities, and on who should lead any mediation. Arguments with sources on "
+    "these two points would help most."
+)

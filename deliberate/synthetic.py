@@ -5,7 +5,9 @@ import random
 from .accounts.services import pseudonym_key
 from .debates import services
 from .extensions import db
-from .models import Debate, Position, Stance, User
+from .models import Debate, Phase, Position, Stance, User
+from .moderation.services import change_phase
+from .rules import Standing
 
 PARTICIPANTS = 25
 
@@ -29,15 +31,18 @@ def build_debate(size: int, seed: int = 7, slug: str | None = None) -> Debate:
     debate = services.start_debate(
         users[0], f"A synthetic motion with {size} arguments?", "", slug=tag
     )
-    members = {u.id: services.join_debate(u, debate, rng.choice(list(Position))) for u in users}
+    change_phase(Standing(users[0], roles=frozenset({"organiser"})), debate, Phase.OPEN)
+    members = {
+        u.id: Standing(u, services.join_debate(Standing(u), debate, rng.choice(list(Position))))
+        for u in users
+    }
     arguments = []
     for n in range(size):
         parent = rng.choice(arguments) if arguments and rng.random() < 0.75 else None
         author = rng.choice(users)
         argument = services.post_argument(
-            author,
-            debate,
             members[author.id],
+            debate,
             rng.choice(list(Stance)),
             f"Synthetic argument number {n}, with enough words to be realistic.",
             parent,
@@ -45,6 +50,6 @@ def build_debate(size: int, seed: int = 7, slug: str | None = None) -> Debate:
         arguments.append(argument)
         for voter in rng.sample(users, 2):
             if voter.id != author.id:
-                services.cast_vote(voter, members[voter.id], argument, rng.choice((1, -1)))
+                services.cast_vote(members[voter.id], argument, rng.choice((1, -1)))
     db.session.commit()
     return debate

@@ -70,6 +70,7 @@ def main() -> None:
                 page.get_by_role("button", name="Create my account").click()
                 page.goto(DEBATE)
                 page.get_by_role("radio", name="Undecided").check()
+                page.get_by_label("I accept the ground rules").check()
                 page.get_by_role("button", name="Record my opening position").click()
                 page.screenshot(path=out / f"debate-participant-{name}.png")
                 top = page.locator("#arguments-title").bounding_box()["y"] - 16

@@ -7,6 +7,7 @@ after each test.
 
 import os
 import re
+import shutil
 import tempfile
 from contextlib import contextmanager
 
@@ -19,7 +20,8 @@ from deliberate import create_app
 from deliberate.accounts import services as account_services
 from deliberate.debates import services as debate_services
 from deliberate.extensions import db
-from deliberate.models import Position, Stance
+from deliberate.models import Phase, Position, Stance
+from deliberate.moderation import services as moderation_services
 
 PASSWORD = "correct horse battery"
 
@@ -33,16 +35,18 @@ def pytest_configure(config):
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
+    """A database built by the migrations. On SQLite it is a template that each test copies;
+    on PostgreSQL it is shared and emptied after each test."""
     url = os.environ.get("DELIBERATE_DATABASE_URL")
     if not url:
-        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'template.sqlite3'}"
     reset_database(url)
-    app = create_app(base_config(url, tmp_path_factory.mktemp("instance")))
+    app = create_app(base_config(url))
     with app.app_context():
         from flask_migrate import upgrade
 
         upgrade()
-        db.engine.dispose()
+        db.engine.dispose()  # also checkpoints SQLite's WAL into the file copied below
     return url
 
 
@@ -57,7 +61,7 @@ def reset_database(url: str) -> None:
     engine.dispose()
 
 
-def base_config(url, _instance_path=None) -> dict:
+def base_config(url) -> dict:
     return {
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": url,
@@ -70,23 +74,25 @@ def base_config(url, _instance_path=None) -> dict:
 @pytest.fixture
 def app(database_url, tmp_path, monkeypatch):
     monkeypatch.setenv("DELIBERATE_INSTANCE_PATH", str(tmp_path / "instance"))
-    app = create_app(base_config(database_url, tmp_path))
+    url = database_url
+    if url.startswith("sqlite"):
+        copy = tmp_path / "test.sqlite3"
+        shutil.copyfile(url.removeprefix("sqlite:///"), copy)
+        url = f"sqlite:///{copy}"
+    app = create_app(base_config(url))
     with app.app_context():
         yield app
         db.session.remove()
-        empty_tables()
+        if db.engine.dialect.name == "postgresql":
+            empty_tables()
         db.engine.dispose()
 
 
 def empty_tables() -> None:
-    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    # TRUNCATE skips the moderation log's no-DELETE trigger, as a test reset should.
+    names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
     with db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            quoted = ", ".join(f'"{name}"' for name in tables)
-            conn.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
-        else:
-            for name in tables:
-                conn.execute(text(f'DELETE FROM "{name}"'))
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
 
 
 class FreshContextClient(FlaskClient):
@@ -160,12 +166,26 @@ def make_user(app):
     return make
 
 
+def standing(user, debate):
+    return debate_services.standing(user, debate)
+
+
 @pytest.fixture
 def make_debate(app, make_user):
+    """A debate, open unless `phase` says otherwise."""
+
     def make(
-        organiser=None, motion="Should the town build a new well near the market?", background=""
+        organiser=None,
+        motion="Should the town build a new well near the market?",
+        background="",
+        phase="open",
     ):
-        debate = debate_services.start_debate(organiser or make_user(), motion, background)
+        organiser = organiser or make_user()
+        debate = debate_services.start_debate(organiser, motion, background)
+        if phase != "draft":
+            moderation_services.change_phase(standing(organiser, debate), debate, Phase.OPEN)
+        if phase not in ("draft", "open"):
+            moderation_services.change_phase(standing(organiser, debate), debate, Phase(phase))
         db.session.commit()
         return debate
 
@@ -174,12 +194,14 @@ def make_debate(app, make_user):
 
 @pytest.fixture
 def join(app):
+    """Join a debate (if not yet) and return the user's standing in it."""
+
     def join(user, debate, position="undecided"):
-        participant = debate_services.find_participant(user, debate)
-        if participant is None:
-            participant = debate_services.join_debate(user, debate, Position(position))
+        who = standing(user, debate)
+        if who.participant is None:
+            debate_services.join_debate(who, debate, Position(position))
             db.session.commit()
-        return participant
+        return standing(user, debate)
 
     return join
 
@@ -187,15 +209,9 @@ def join(app):
 @pytest.fixture
 def make_argument(app, join, make_user):
     def make(debate, author=None, stance="pro", body=None, parent=None):
-        author = author or make_user()
-        participant = join(author, debate)
+        who = join(author or make_user(), debate)
         argument = debate_services.post_argument(
-            author,
-            debate,
-            participant,
-            Stance(stance),
-            body or "A reasoned point, long enough.",
-            parent,
+            who, debate, Stance(stance), body or "A reasoned point, long enough.", parent
         )
         db.session.commit()
         return argument
@@ -206,8 +222,7 @@ def make_argument(app, join, make_user):
 @pytest.fixture
 def vote(app, join):
     def vote(user, argument, value):
-        participant = join(user, argument.debate)
-        debate_services.cast_vote(user, participant, argument, value)
+        debate_services.cast_vote(join(user, argument.debate), argument, value)
         db.session.commit()
 
     return vote

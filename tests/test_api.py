@@ -2,6 +2,8 @@
 
 from deliberate.extensions import db
 
+from .conftest import standing
+
 
 def test_list_debates(client, make_debate, make_argument):
     debate = make_debate(motion="Should the council publish its budget?")
@@ -11,7 +13,7 @@ def test_list_debates(client, make_debate, make_argument):
         {
             "slug": debate.slug,
             "motion": "Should the council publish its budget?",
-            "status": "open",
+            "phase": "open",
             "organiser": debate.organiser.pseudonym,
             "created_at": debate.created_at.isoformat(),
             "argument_count": 1,
@@ -55,7 +57,7 @@ def test_deleted_arguments_have_no_author_or_text(client, make_debate, make_argu
     argument = make_argument(debate)
     from deliberate.debates.services import delete_argument
 
-    delete_argument(argument.author, argument)
+    delete_argument(standing(argument.author, debate), argument)
     db.session.commit()
     data = client.get(f"/api/v1/debates/{debate.slug}").get_json()
     shown = data["arguments"][0]

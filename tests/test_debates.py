@@ -3,7 +3,7 @@
 from sqlalchemy import select
 
 from deliberate.extensions import db
-from deliberate.models import Argument, ArgumentRevision, Debate, DebateStatus, Participant
+from deliberate.models import Argument, ArgumentRevision, Debate, Participant, Phase
 
 from .conftest import PASSWORD, post
 
@@ -17,14 +17,14 @@ def page(client, url) -> str:
 def test_home_lists_open_debates_first_with_counts(
     client, make_debate, make_argument, join, make_user
 ):
-    closed = make_debate(motion="An older question that is now closed?")
-    closed.status, closed.closed_at = DebateStatus.CLOSED, closed.created_at
-    db.session.commit()
+    make_debate(motion="An older question that is now closed?", phase="closed")
+    make_debate(motion="A draft nobody else sees yet, is it?", phase="draft")
     debate = make_debate(motion="Should the valley share its wells?")
     make_argument(debate)
     join(make_user(), debate)
     html = page(client, "/")
     assert html.index("Should the valley share its wells?") < html.index("An older question")
+    assert "A draft nobody else sees" not in html
     assert "<dd>1</dd>" in html and "<dd>2</dd>" in html  # one argument, two participants
 
 
@@ -38,9 +38,9 @@ def test_start_a_debate(client, auth, make_user):
         {"motion": "Should Bamako ban plastic bags?", "background": "Some *facts*."},
     )
     assert response.status_code == 302
-    assert response.headers["Location"] == "/d/should-bamako-ban-plastic-bags"
+    assert response.headers["Location"] == "/d/should-bamako-ban-plastic-bags/manage"
     html = page(client, "/d/should-bamako-ban-plastic-bags")
-    assert "<em>facts</em>" in html
+    assert "<em>facts</em>" in html and "Draft" in html
     # The same motion again gets a different slug.
     response = post(client, "/debates/new", {"motion": "Should Bamako ban plastic bags?"})
     assert response.headers["Location"].startswith("/d/should-bamako-ban-plastic-bags-")
@@ -82,7 +82,7 @@ def test_join_then_post_a_pro_and_a_con_and_reply(client, auth, make_user, make_
         client, f"{url}/arguments/new", {"stance": "pro", "body": "Wells near markets save hours."}
     )
     assert response.status_code == 403
-    assert post(client, f"{url}/join", {"position": "for"}).status_code == 302
+    assert post(client, f"{url}/join", {"position": "for", "accept_rules": "y"}).status_code == 302
     response = post(
         client, f"{url}/arguments/new", {"stance": "pro", "body": "Wells near markets save hours."}
     )
@@ -143,9 +143,9 @@ def test_motion_positions_before_and_after(client, auth, make_user, make_debate)
     debate = make_debate()
     auth.login()
     url = f"/d/{debate.slug}"
-    post(client, f"{url}/join", {"position": "against"})
+    post(client, f"{url}/join", {"position": "against", "accept_rules": "y"})
     # The opening position is fixed once recorded.
-    assert post(client, f"{url}/join", {"position": "for"}).status_code == 403
+    assert post(client, f"{url}/join", {"position": "for", "accept_rules": "y"}).status_code == 403
     post(client, f"{url}/position", {"position": "for"})
     post(client, f"{url}/position", {"position": "undecided"})
     db.session.expire_all()
@@ -269,7 +269,7 @@ def test_closed_debate_refuses_posts_votes_and_positions(
     argument = make_argument(debate)
     join(organiser, debate)
     auth.login()
-    assert post(client, f"/d/{debate.slug}/close").status_code == 302
+    assert post(client, f"/d/{debate.slug}/phase", {"phase": "closed"}).status_code == 302
     for url, data in [
         (
             f"/d/{debate.slug}/arguments/new",
@@ -281,18 +281,18 @@ def test_closed_debate_refuses_posts_votes_and_positions(
         response = post(client, url, data)
         assert response.status_code == 409, url
         assert "This debate is closed" in response.get_data(as_text=True)
-    html = page(client, f"/d/{debate.slug}")
-    assert "Closed" in html and "Reopen the debate" in html
-    assert post(client, f"/d/{debate.slug}/reopen").status_code == 302
-    assert db.session.get(Debate, debate.id).is_open
+    assert "Closed" in page(client, f"/d/{debate.slug}")
+    assert "Move to: Open" in page(client, f"/d/{debate.slug}/manage")
+    assert post(client, f"/d/{debate.slug}/phase", {"phase": "open"}).status_code == 302
+    assert db.session.get(Debate, debate.id).phase is Phase.OPEN
 
 
 def test_only_the_organiser_closes(client, auth, make_user, make_debate):
     make_user(email="user@example.org")
     debate = make_debate()
     auth.login()
-    assert post(client, f"/d/{debate.slug}/close").status_code == 403
-    assert db.session.get(Debate, debate.id).is_open
+    assert post(client, f"/d/{debate.slug}/phase", {"phase": "closed"}).status_code == 403
+    assert db.session.get(Debate, debate.id).phase is Phase.OPEN
 
 
 def test_missing_or_stale_csrf_token_is_a_readable_400(client, auth, make_user, make_debate):

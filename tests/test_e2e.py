@@ -100,6 +100,7 @@ def test_register_join_post_reply_and_vote(page):
 
     # Vote on the motion: the opening position.
     page.get_by_role("radio", name="Undecided").check()
+    page.get_by_label("I accept the ground rules").check()
     page.get_by_role("button", name="Record my opening position").click()
     assert page.get_by_text("Your opening position is recorded").is_visible()
     assert int(page.locator(".counts dd").nth(1).inner_text()) == participants + 1
@@ -168,6 +169,7 @@ def test_with_javascript_votes_update_in_place(browser, live_server):
     register(page, pseudonym="Awa T", email="awa@example.org")
     page.goto(MAIN)
     page.get_by_role("radio", name="For", exact=True).check()
+    page.get_by_label("I accept the ground rules").check()
     page.get_by_role("button", name="Record my opening position").click()
     agree = card(page, "Local agreements have a record").locator("button.vote").first
     before = int(agree.locator("b").inner_text())
@@ -196,6 +198,7 @@ def test_invalid_form_keeps_what_was_typed(page):
     register(page, pseudonym="Oumar D", email="oumar@example.org")
     page.goto(MAIN)
     page.get_by_role("radio", name="Against").check()
+    page.get_by_label("I accept the ground rules").check()
     page.get_by_role("button", name="Record my opening position").click()
     form = page.locator("#add-argument form")
     form.get_by_label("Against the motion").check()

@@ -50,7 +50,7 @@ def test_seeded_debate_page_is_small(client, app, auth, make_user):
     assert reader.status_code == 200 and len(reader.data) + css_size < 60 * 1024
     make_user(email="user@example.org")
     auth.login()
-    post(client, f"/d/{MAIN}/join", {"position": "undecided"})
+    post(client, f"/d/{MAIN}/join", {"position": "undecided", "accept_rules": "y"})
     participant = client.get(f"/d/{MAIN}")
     assert participant.data.count(b'class="vote"') > 60
     assert len(participant.data) + css_size < 60 * 1024

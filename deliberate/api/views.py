@@ -1,10 +1,12 @@
 """Read-only JSON API, version 1."""
 
-from flask import Blueprint, abort, jsonify
+from flask import Blueprint, abort, jsonify, request
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Argument, Debate
+from ..models import Argument, Debate, Phase
+from ..moderation import log
+from ..moderation.services import apply_due_phase_changes
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -13,7 +15,7 @@ def debate_summary(debate: Debate) -> dict:
     return {
         "slug": debate.slug,
         "motion": debate.motion,
-        "status": debate.status.value,
+        "phase": debate.phase.value,
         "organiser": debate.organiser.pseudonym,
         "created_at": debate.created_at.isoformat(),
         "argument_count": debate.argument_count,
@@ -24,15 +26,23 @@ def debate_summary(debate: Debate) -> dict:
 
 @bp.route("/debates")
 def debates():
-    rows = db.session.scalars(select(Debate).order_by(Debate.created_at.desc())).all()
+    rows = db.session.scalars(
+        select(Debate).where(Debate.phase != Phase.DRAFT).order_by(Debate.created_at.desc())
+    ).all()
     return jsonify(debates=[debate_summary(d) for d in rows])
+
+
+def public_debate(slug: str) -> Debate:
+    debate = db.session.scalar(select(Debate).where(Debate.slug == slug))
+    if debate is None or not debate.is_public:
+        abort(404)
+    apply_due_phase_changes(debate)
+    return debate
 
 
 @bp.route("/debates/<slug>")
 def debate(slug: str):
-    debate = db.session.scalar(select(Debate).where(Debate.slug == slug))
-    if debate is None:
-        abort(404)
+    debate = public_debate(slug)
     arguments = db.session.scalars(
         select(Argument).where(Argument.debate_id == debate.id).order_by(Argument.id)
     ).all()
@@ -58,3 +68,29 @@ def argument_json(argument: Argument) -> dict:
         "disagree": argument.disagree_count,
         "reply_count": argument.reply_count,
     }
+
+
+@bp.route("/debates/<slug>/moderation-log")
+def moderation_log(slug: str):
+    """The public moderation log, newest first; `?before=<id>` pages back."""
+    debate = public_debate(slug)
+    before = request.args.get("before", type=int)
+    entries = log.entries(debate, before_id=before)
+    return jsonify(
+        debate=debate.slug,
+        entries=[
+            {
+                "id": e.id,
+                "at": e.created_at.isoformat(),
+                "actor": e.actor.pseudonym if e.actor else None,
+                "actor_role": e.actor_role,
+                "action": e.action,
+                "rule": e.rule_number,
+                "reason": e.reason,
+                "argument_id": e.argument_id,
+                "subject": e.subject.pseudonym if e.subject else None,
+            }
+            for e in entries
+        ],
+        older=f"?before={entries[-1].id}" if len(entries) == log.PAGE_SIZE else None,
+    )

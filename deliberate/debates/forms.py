@@ -1,7 +1,15 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, RadioField, SelectChoice, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from ..models import BODY_MAX, BODY_MIN, MOTION_MAX
 
@@ -87,3 +95,27 @@ class VoteForm(FlaskForm):
     """Agree, disagree, or retract (an empty value)."""
 
     value = HiddenField()
+
+
+class JoinForm(PositionForm):
+    """Joining a debate: the opening position, the ground rules, and optionally (privately)
+    a community."""
+
+    community = SelectField(
+        _l("Your community (optional)"),
+        description=_l("Never shown beside your name: only counted, in groups of 5 or more."),
+        default="",
+    )
+    accept_rules = BooleanField(
+        _l("I accept the ground rules"),
+        validators=[DataRequired(_l("Accept the ground rules to take part."))],
+    )
+
+    def __init__(self, *args, communities=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.community.choices = [SelectChoice("", _l("Prefer not to say"))] + [
+            SelectChoice(str(c.id), c.name) for c in communities
+        ]
+
+    def community_id(self) -> int | None:
+        return int(self.community.data) if self.community.data else None

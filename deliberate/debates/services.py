@@ -24,13 +24,15 @@ from ..models import (
     ArgumentRevision,
     ArgumentVote,
     Debate,
-    DebateStatus,
     Participant,
     Position,
     Stance,
     User,
     utcnow,
 )
+from ..moderation.models import DebateRole
+from ..moderation.services import community_of, set_up_debate
+from ..rules import Standing
 
 AGREE, DISAGREE = 1, -1
 
@@ -52,7 +54,8 @@ def unique_slug(text: str) -> str:
 
 
 def start_debate(organiser: User, motion: str, background: str, slug: str | None = None) -> Debate:
-    rules.require(rules.start_debate(organiser))
+    """A new debate, as a draft: its organiser sets rules and communities, then opens it."""
+    rules.require(rules.start_debate(Standing(organiser)))
     debate = Debate(
         slug=slug or unique_slug(motion),
         motion=motion.strip(),
@@ -62,23 +65,45 @@ def start_debate(organiser: User, motion: str, background: str, slug: str | None
     )
     db.session.add(debate)
     db.session.flush()
+    set_up_debate(debate, organiser)
     return debate
 
 
-def set_debate_status(user: User, debate: Debate, status: DebateStatus) -> None:
-    rules.require(rules.manage_debate(user, debate))
-    debate.status = status
-    debate.closed_at = utcnow() if status is DebateStatus.CLOSED else None
-    db.session.flush()
+def standing(user: User, debate: Debate) -> Standing:
+    """Who `user` is in `debate` (two small queries when signed in, none otherwise)."""
+    if not user.is_authenticated:
+        return Standing(user)
+    participant = db.session.scalar(
+        select(Participant).where(
+            Participant.debate_id == debate.id, Participant.user_id == user.id
+        )
+    )
+    roles = db.session.scalars(
+        select(DebateRole.role).where(
+            DebateRole.debate_id == debate.id,
+            DebateRole.user_id == user.id,
+            DebateRole.ended_at.is_(None),
+        )
+    ).all()
+    return Standing(user, participant, frozenset(role.value for role in roles))
 
 
 # --- positions on the motion ---------------------------------------------------------------
 
 
-def join_debate(user: User, debate: Debate, position: Position) -> Participant:
-    """Record the user's opening ("before") position; this is what makes them a participant."""
-    rules.require(rules.join_debate(user, debate, find_participant(user, debate)))
-    participant = Participant(debate_id=debate.id, user_id=user.id, position_before=position)
+def join_debate(
+    who: Standing, debate: Debate, position: Position, community_id: int | None = None
+) -> Participant:
+    """Record the opening ("before") position and the acceptance of the ground rules: this is
+    what makes someone a participant. The community, if declared, stays private."""
+    rules.require(rules.join_debate(who, debate))
+    participant = Participant(
+        debate_id=debate.id,
+        user_id=who.user.id,
+        position_before=position,
+        rules_accepted_at=utcnow(),
+        community_id=community_of(debate, community_id),
+    )
     try:
         with db.session.begin_nested():
             db.session.add(participant)
@@ -89,11 +114,10 @@ def join_debate(user: User, debate: Debate, position: Position) -> Participant:
     return participant
 
 
-def record_final_position(
-    user: User, debate: Debate, participant: Participant | None, position: Position
-) -> None:
+def record_final_position(who: Standing, debate: Debate, position: Position) -> None:
     """Record or change the closing ("after") position, until the debate closes."""
-    rules.require(rules.record_final_position(user, debate, participant))
+    rules.require(rules.record_final_position(who, debate))
+    participant = who.participant
     previous = participant.position_after
     if previous == position:
         return
@@ -105,34 +129,19 @@ def record_final_position(
     _bump(Debate, debate.id, **changes)
 
 
-def find_participant(user: User, debate: Debate) -> Participant | None:
-    if not user.is_authenticated:
-        return None
-    return db.session.scalar(
-        select(Participant).where(
-            Participant.debate_id == debate.id, Participant.user_id == user.id
-        )
-    )
-
-
 # --- arguments -----------------------------------------------------------------------------
 
 
 def post_argument(
-    user: User,
-    debate: Debate,
-    participant: Participant | None,
-    stance: Stance,
-    body: str,
-    parent: Argument | None = None,
+    who: Standing, debate: Debate, stance: Stance, body: str, parent: Argument | None = None
 ) -> Argument:
-    rules.require(rules.post_argument(user, debate, participant, parent))
+    rules.require(rules.post_argument(who, debate, parent))
     if parent is not None and parent.debate_id != debate.id:
         raise Conflict()
     argument = Argument(
         debate_id=debate.id,
         parent_id=parent.id if parent else None,
-        author_id=user.id,
+        author_id=who.user.id,
         stance=stance,
         body=body,
         body_html=render_markdown(body),
@@ -158,8 +167,8 @@ def post_argument(
     return argument
 
 
-def edit_argument(user: User, argument: Argument, body: str) -> None:
-    rules.require(rules.edit_argument(user, argument.debate, argument))
+def edit_argument(who: Standing, argument: Argument, body: str) -> None:
+    rules.require(rules.edit_argument(who, argument.debate, argument))
     if body == argument.body:
         return
     db.session.add(
@@ -175,9 +184,9 @@ def edit_argument(user: User, argument: Argument, body: str) -> None:
     db.session.flush()
 
 
-def delete_argument(user: User, argument: Argument) -> None:
+def delete_argument(who: Standing, argument: Argument) -> None:
     """Withdraw the text; the node stays, shown as "[deleted]", so its replies keep their place."""
-    rules.require(rules.delete_argument(user, argument.debate, argument))
+    rules.require(rules.delete_argument(who, argument.debate, argument))
     argument.deleted_at = utcnow()
     argument.body = ""
     argument.body_html = ""
@@ -189,11 +198,10 @@ def delete_argument(user: User, argument: Argument) -> None:
 # --- votes on arguments --------------------------------------------------------------------
 
 
-def cast_vote(
-    user: User, participant: Participant | None, argument: Argument, value: int | None
-) -> None:
+def cast_vote(who: Standing, argument: Argument, value: int | None) -> None:
     """Agree (+1), disagree (-1) or retract (None) one's vote on an argument."""
-    rules.require(rules.vote_on_argument(user, argument.debate, participant, argument))
+    rules.require(rules.vote_on_argument(who, argument.debate, argument))
+    user = who.user
     # Lock the argument row (PostgreSQL) so its counters and score change one voter at a time.
     argument = db.session.scalars(
         select(Argument).where(Argument.id == argument.id).with_for_update()

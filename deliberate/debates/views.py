@@ -21,9 +21,12 @@ from .. import rules
 from ..extensions import db, limiter
 from ..forms import EmptyForm
 from ..http import safe_next
-from ..models import Argument, ArgumentRevision, Debate, DebateStatus, Position, Stance
+from ..models import Argument, ArgumentRevision, Debate, Position, Stance
+from ..moderation import services as moderation
+from ..moderation.services import apply_due_phase_changes
+from ..rules import Standing
 from . import queries, services
-from .forms import ArgumentForm, DebateForm, EditArgumentForm, PositionForm, VoteForm
+from .forms import ArgumentForm, DebateForm, EditArgumentForm, JoinForm, PositionForm, VoteForm
 
 bp = Blueprint("debates", __name__)
 
@@ -31,11 +34,15 @@ WRITE_LIMIT = "30 per minute;300 per hour"
 VOTE_LIMIT = "120 per minute;2000 per hour"
 
 
-def load_debate(slug: str) -> Debate:
+def load_debate(slug: str) -> tuple[Debate, Standing]:
+    """The debate (404 if missing or hidden from this user) and who the user is in it."""
     debate = db.session.scalar(select(Debate).where(Debate.slug == slug))
     if debate is None:
         abort(404)
-    return debate
+    apply_due_phase_changes(debate)
+    who = services.standing(current_user, debate)
+    rules.require(rules.view_debate(who, debate))
+    return debate, who
 
 
 def load_argument(debate: Debate, argument_id: int) -> Argument:
@@ -76,14 +83,20 @@ def new_debate():
     if form.validate_on_submit():
         debate = services.start_debate(current_user, form.motion.data, form.background.data or "")
         db.session.commit()
-        flash(_("Your debate is open. Share its link to invite participants."), "success")
-        return redirect(url_for("debates.debate", slug=debate.slug))
+        flash(
+            _(
+                "Your debate is ready as a draft. "
+                "Check its ground rules and communities, then open it."
+            ),
+            "success",
+        )
+        return redirect(url_for("moderation.manage", slug=debate.slug))
     return render_template("debates/new.html", form=form), 400 if form.errors else 200
 
 
 @bp.route("/d/<slug>")
 def debate(slug: str):
-    debate = load_debate(slug)
+    debate, who = load_debate(slug)
     config = current_app.config
     sort = chosen_sort()
     top_limit = shown_limit("n", config["TOP_LEVEL_PER_SIDE"])
@@ -94,8 +107,10 @@ def debate(slug: str):
         children_limit=config["CHILDREN_PER_NODE"],
         depth_cap=config["TREE_DEPTH_CAP"],
     )
-    participant = services.find_participant(current_user, debate)
     totals = queries.top_level_counts(debate)
+    shown_ids = [a.id for a in tree.arguments()]
+    communities = moderation.communities(debate) if who.signed_in else []
+    joining = rules.allowed(rules.join_debate(who, debate))
     return render_template(
         "debates/debate.html",
         debate=debate,
@@ -103,8 +118,16 @@ def debate(slug: str):
         sort=sort,
         top_limit=top_limit,
         more={side: totals[side] - tree.shown[side] for side in totals},
-        participant=participant,
-        my_votes=queries.my_votes(current_user, (a.id for a in tree.arguments())),
+        who=who,
+        participant=who.participant,
+        my_votes=queries.my_votes(current_user, shown_ids),
+        notes=moderation.notes_for(debate, shown_ids),
+        communities=communities,
+        people=moderation.active_roles(debate),
+        community_counts=moderation.community_counts(debate),
+        # The join form lists the rules; participants have accepted them already.
+        ground_rules=moderation.ground_rules(debate) if joining else [],
+        join_form=JoinForm(formdata=None, communities=communities),
         argument_form=ArgumentForm(),
         position_form=PositionForm(),
         form=EmptyForm(),
@@ -113,7 +136,7 @@ def debate(slug: str):
 
 @bp.route("/d/<slug>/a/<int:argument_id>")
 def argument(slug: str, argument_id: int):
-    debate = load_debate(slug)
+    debate, who = load_debate(slug)
     argument = load_argument(debate, argument_id)
     config = current_app.config
     sort = chosen_sort()
@@ -125,7 +148,6 @@ def argument(slug: str, argument_id: int):
         children_limit=config["CHILDREN_PER_NODE"],
         depth_cap=config["TREE_DEPTH_CAP"] - 1,
     )
-    participant = services.find_participant(current_user, debate)
     shown_ids = [argument.id, *(a.id for a in tree.arguments())]
     return render_template(
         "debates/argument.html",
@@ -136,8 +158,10 @@ def argument(slug: str, argument_id: int):
         sort=sort,
         top_limit=top_limit,
         more_replies=argument.reply_count - len(tree.roots),
-        participant=participant,
+        who=who,
+        participant=who.participant,
         my_votes=queries.my_votes(current_user, shown_ids),
+        notes=moderation.notes_for(debate, shown_ids),
         argument_form=ArgumentForm(formdata=None),
         form=EmptyForm(),
     )
@@ -147,12 +171,12 @@ def argument(slug: str, argument_id: int):
 @login_required
 @limiter.limit(WRITE_LIMIT)
 def join(slug: str):
-    debate = load_debate(slug)
-    form = PositionForm()
+    debate, who = load_debate(slug)
+    form = JoinForm(communities=moderation.communities(debate))
     if not form.validate_on_submit():
-        flash(_("Choose for, against or undecided."), "error")
-        return redirect(safe_next(url_for("debates.debate", slug=slug)))
-    services.join_debate(current_user, debate, Position(form.position.data))
+        flash(_("Choose for, against or undecided, and accept the ground rules."), "error")
+        return redirect(safe_next(url_for("debates.debate", slug=slug, _anchor="motion-vote")))
+    services.join_debate(who, debate, Position(form.position.data), form.community_id())
     db.session.commit()
     flash(_("Your opening position is recorded. You can now post and vote."), "success")
     return redirect(safe_next(url_for("debates.debate", slug=slug)))
@@ -162,13 +186,12 @@ def join(slug: str):
 @login_required
 @limiter.limit(WRITE_LIMIT)
 def final_position(slug: str):
-    debate = load_debate(slug)
+    debate, who = load_debate(slug)
     form = PositionForm()
     if not form.validate_on_submit():
         flash(_("Choose for, against or undecided."), "error")
         return redirect(url_for("debates.debate", slug=slug))
-    participant = services.find_participant(current_user, debate)
-    services.record_final_position(current_user, debate, participant, Position(form.position.data))
+    services.record_final_position(who, debate, Position(form.position.data))
     db.session.commit()
     flash(
         _("Your final position is recorded. You can change it until the debate closes."), "success"
@@ -181,7 +204,7 @@ def final_position(slug: str):
 @limiter.limit(WRITE_LIMIT, methods=["POST"])
 def new_argument(slug: str):
     """A new argument on the motion."""
-    return _post_argument(load_debate(slug), parent=None)
+    return _post_argument(*load_debate(slug), parent=None)
 
 
 @bp.route("/d/<slug>/a/<int:argument_id>/reply", methods=["GET", "POST"])
@@ -189,17 +212,16 @@ def new_argument(slug: str):
 @limiter.limit(WRITE_LIMIT, methods=["POST"])
 def reply(slug: str, argument_id: int):
     """A reply to an argument: its own page, so replying works without JavaScript."""
-    debate = load_debate(slug)
-    return _post_argument(debate, parent=load_argument(debate, argument_id))
+    debate, who = load_debate(slug)
+    return _post_argument(debate, who, parent=load_argument(debate, argument_id))
 
 
-def _post_argument(debate: Debate, parent: Argument | None):
-    participant = services.find_participant(current_user, debate)
-    rules.require(rules.post_argument(current_user, debate, participant, parent))
+def _post_argument(debate: Debate, who: Standing, parent: Argument | None):
+    rules.require(rules.post_argument(who, debate, parent))
     form = ArgumentForm(stance=request.args.get("stance"))
     if form.validate_on_submit():
         argument = services.post_argument(
-            current_user, debate, participant, Stance(form.stance.data), form.body.data, parent
+            who, debate, Stance(form.stance.data), form.body.data, parent
         )
         db.session.commit()
         flash(_("Your argument is posted."), "success")
@@ -216,14 +238,13 @@ def _post_argument(debate: Debate, parent: Argument | None):
 def vote(slug: str):
     """Agree, disagree or retract. The button's value is "<argument id>:<1|-1|empty>", so one
     small form serves every argument on the page."""
-    debate = load_debate(slug)
+    debate, who = load_debate(slug)
     form = VoteForm()
     if not form.validate_on_submit():
         abort(400)
     argument_id, value = parse_vote(form.value.data)
     argument = load_argument(debate, argument_id)
-    participant = services.find_participant(current_user, debate)
-    services.cast_vote(current_user, participant, argument, value)
+    services.cast_vote(who, argument, value)
     db.session.commit()
     if request.accept_mimetypes.best == "application/json":  # static/vote.js
         return jsonify(
@@ -247,12 +268,12 @@ def parse_vote(raw: str | None) -> tuple[int, int | None]:
 @login_required
 @limiter.limit(WRITE_LIMIT, methods=["POST"])
 def edit_argument(slug: str, argument_id: int):
-    debate = load_debate(slug)
+    debate, who = load_debate(slug)
     argument = load_argument(debate, argument_id)
-    rules.require(rules.edit_argument(current_user, debate, argument))
+    rules.require(rules.edit_argument(who, debate, argument))
     form = EditArgumentForm(obj=argument)
     if form.validate_on_submit():
-        services.edit_argument(current_user, argument, form.body.data)
+        services.edit_argument(who, argument, form.body.data)
         db.session.commit()
         flash(_("Your argument is updated. Its earlier text stays in its history."), "success")
         return redirect(argument_link(argument))
@@ -266,12 +287,12 @@ def edit_argument(slug: str, argument_id: int):
 @login_required
 @limiter.limit(WRITE_LIMIT, methods=["POST"])
 def delete_argument(slug: str, argument_id: int):
-    debate = load_debate(slug)
+    debate, who = load_debate(slug)
     argument = load_argument(debate, argument_id)
-    rules.require(rules.delete_argument(current_user, debate, argument))
+    rules.require(rules.delete_argument(who, debate, argument))
     form = EmptyForm()
     if form.validate_on_submit():
-        services.delete_argument(current_user, argument)
+        services.delete_argument(who, argument)
         db.session.commit()
         flash(_("Your argument is deleted. Replies to it stay in place."), "success")
         return redirect(argument_link(argument))
@@ -282,7 +303,7 @@ def delete_argument(slug: str, argument_id: int):
 
 @bp.route("/d/<slug>/a/<int:argument_id>/history")
 def history(slug: str, argument_id: int):
-    debate = load_debate(slug)
+    debate, _who = load_debate(slug)
     argument = load_argument(debate, argument_id)
     revisions = db.session.scalars(
         select(ArgumentRevision)
@@ -292,26 +313,3 @@ def history(slug: str, argument_id: int):
     return render_template(
         "debates/history.html", debate=debate, argument=argument, revisions=revisions
     )
-
-
-@bp.route("/d/<slug>/close", methods=["POST"])
-@login_required
-def close(slug: str):
-    return _set_status(slug, DebateStatus.CLOSED, _("The debate is closed. It stays readable."))
-
-
-@bp.route("/d/<slug>/reopen", methods=["POST"])
-@login_required
-def reopen(slug: str):
-    return _set_status(slug, DebateStatus.OPEN, _("The debate is open again."))
-
-
-def _set_status(slug: str, status: DebateStatus, message: str):
-    debate = load_debate(slug)
-    rules.require(rules.manage_debate(current_user, debate))
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    services.set_debate_status(current_user, debate, status)
-    db.session.commit()
-    flash(message, "success")
-    return redirect(url_for("debates.debate", slug=slug))

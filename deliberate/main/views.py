@@ -5,7 +5,7 @@ from sqlalchemy import case, select, text
 
 from ..extensions import db
 from ..http import safe_next
-from ..models import Debate, DebateStatus
+from ..models import Debate, Phase
 
 bp = Blueprint("main", __name__)
 
@@ -16,7 +16,8 @@ ONE_YEAR = 365 * 24 * 3600
 def home():
     debates = db.session.scalars(
         select(Debate)
-        .order_by(case((Debate.status == DebateStatus.OPEN, 0), else_=1), Debate.created_at.desc())
+        .where(Debate.phase != Phase.DRAFT)
+        .order_by(case((Debate.phase == Phase.CLOSED, 1), else_=0), Debate.created_at.desc())
         .limit(200)
     ).all()
     return render_template("main/home.html", debates=debates)
