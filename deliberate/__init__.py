@@ -26,6 +26,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
 
+    from .agreements import models as _agreement_models  # noqa: F401 - registers the tables
     from .moderation import models as _moderation_models  # noqa: F401 - registers the tables
 
     db.init_app(app)
@@ -39,12 +40,15 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from . import cli, errors_views, templating
     from .accounts.views import bp as accounts_bp
+    from .agreements.views import bp as agreements_bp
     from .api.views import bp as api_bp
     from .debates.views import bp as debates_bp
     from .main.views import bp as main_bp
+    from .moderation.review_views import bp as review_bp
     from .moderation.views import bp as moderation_bp
 
-    for blueprint in (main_bp, accounts_bp, debates_bp, moderation_bp, api_bp):
+    blueprints = (main_bp, accounts_bp, debates_bp, moderation_bp, review_bp, agreements_bp, api_bp)
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # read-only JSON; it has no state-changing route
     errors_views.register(app)

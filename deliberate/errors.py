@@ -43,3 +43,10 @@ class NotFound(DomainError):
     default_message = _l(
         "We could not find this page. It may have moved, or the link may be mistyped."
     )
+
+
+class RateLimited(DomainError):
+    status = 429
+    default_message = _l(
+        "You have done this many times in a short while. Wait a minute, then try again."
+    )

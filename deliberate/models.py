@@ -77,6 +77,23 @@ class Position(enum.StrEnum):
     UNDECIDED = "undecided"
 
 
+class Visibility(enum.StrEnum):
+    """Where moderation has put an argument."""
+
+    #: Shown to everyone.
+    SHOWN = "shown"
+    #: Waiting for a mediator's approval (pre-moderation): seen by its author and mediators.
+    PENDING = "pending"
+    #: Hidden until reviewed, because enough participants flagged it.
+    FLAGGED = "flagged"
+    #: Hidden by a mediator, citing a rule.
+    HIDDEN = "hidden"
+    #: Collapsed until its author edits it.
+    EDIT_REQUESTED = "edit_requested"
+    #: A duplicate, merged into another argument; its address redirects there.
+    MERGED = "merged"
+
+
 class Phase(enum.StrEnum):
     """draft -> open -> final vote -> closed. What each allows is in deliberate.rules."""
 
@@ -129,6 +146,14 @@ class Debate(db.Model):
     #: When the earliest scheduled phase change is due (NULL: none), so loading a debate
     #: needs no query to know whether one must be applied.
     next_phase_at: Mapped[datetime | None] = mapped_column(Tz)
+    #: Flags that hide an argument until a mediator reviews it.
+    flag_threshold: Mapped[int] = mapped_column(default=3)
+    #: Pre-moderation: "off", "first" (a newcomer's first post) or "all".
+    premoderation: Mapped[str] = mapped_column(String(8), default="off")
+    #: Cooling-off: nobody posts until then.
+    frozen_until: Mapped[datetime | None] = mapped_column(Tz)
+    #: Debate-wide slow mode: at most one post per this many minutes per participant (0: off).
+    slow_mode_minutes: Mapped[int] = mapped_column(default=0)
 
     argument_count: Mapped[int] = mapped_column(default=0)
     participant_count: Mapped[int] = mapped_column(default=0)
@@ -155,6 +180,9 @@ class Debate(db.Model):
         CheckConstraint(
             "(phase = 'closed') = (closed_at IS NOT NULL)", name="closed_at_iff_closed"
         ),
+        CheckConstraint("flag_threshold >= 1", name="flag_threshold_positive"),
+        CheckConstraint("premoderation IN ('off', 'first', 'all')", name="premoderation_mode"),
+        CheckConstraint("slow_mode_minutes >= 0", name="slow_mode_not_negative"),
         Index("ix_debate_phase_created", "phase", "created_at"),
     )
 
@@ -197,6 +225,10 @@ class Participant(db.Model):
     after_at: Mapped[datetime | None] = mapped_column(Tz)
     #: When they accepted the debate's ground rules (required to post).
     rules_accepted_at: Mapped[datetime | None] = mapped_column(Tz)
+    #: When they last posted, for slow mode.
+    last_posted_at: Mapped[datetime | None] = mapped_column(Tz)
+    #: Arguments of theirs a mediator approved (pre-moderation of first posts).
+    approved_posts: Mapped[int] = mapped_column(default=0)
     #: The community they declared, privately: never shown beside their name, only counted.
     community_id: Mapped[int | None] = mapped_column(
         ForeignKey("community.id", ondelete="SET NULL"), index=True
@@ -229,6 +261,25 @@ class Argument(db.Model):
     edited_at: Mapped[datetime | None] = mapped_column(Tz)
     deleted_at: Mapped[datetime | None] = mapped_column(Tz)
 
+    visibility: Mapped[Visibility] = mapped_column(
+        str_enum(Visibility, "visibility"), default=Visibility.SHOWN
+    )
+    #: When it entered the mediators' review queue (NULL: not in the queue).
+    queued_at: Mapped[datetime | None] = mapped_column(Tz)
+    #: Flags not yet reviewed.
+    flag_count: Mapped[int] = mapped_column(default=0)
+    #: The rule a mediator cited to hide it or ask for an edit.
+    moderation_rule: Mapped[int | None] = mapped_column()
+    moderation_reason: Mapped[str] = mapped_column(Text, default="")
+    #: A hide that must be confirmed by a second mediator (threats, revealed identities):
+    #: who hid it, so someone else reviews it.
+    hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    merged_into_id: Mapped[int | None] = mapped_column(
+        ForeignKey("argument.id", ondelete="SET NULL")
+    )
+    #: No reply may be posted under it (cooling-off) until then.
+    frozen_until: Mapped[datetime | None] = mapped_column(Tz)
+
     agree_count: Mapped[int] = mapped_column(default=0)
     disagree_count: Mapped[int] = mapped_column(default=0)
     #: Lower bound of the Wilson interval of the agree share; the "best" order.
@@ -237,7 +288,7 @@ class Argument(db.Model):
     descendant_count: Mapped[int] = mapped_column(default=0)
 
     # Every page that shows an argument shows its author's pseudonym.
-    author: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+    author: Mapped[User] = relationship(lazy="joined", innerjoin=True, foreign_keys=[author_id])
     debate: Mapped[Debate] = relationship()
 
     __table_args__ = (
@@ -254,6 +305,8 @@ class Argument(db.Model):
         Index("ix_argument_debate_parent_score", "debate_id", "parent_id", "score"),
         Index("ix_argument_debate_path", "debate_id", "path"),
         Index("ix_argument_parent", "parent_id"),
+        Index("ix_argument_queue", "debate_id", "queued_at", "id"),
+        CheckConstraint("flag_count >= 0", name="flag_count_not_negative"),
     )
 
     @property
@@ -263,6 +316,10 @@ class Argument(db.Model):
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+    @property
+    def is_shown(self) -> bool:
+        return self.visibility is Visibility.SHOWN
 
     @property
     def ancestor_ids(self) -> list[int]:
@@ -318,4 +375,5 @@ __all__ = [
     "Position",
     "Stance",
     "User",
+    "Visibility",
 ]

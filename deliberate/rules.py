@@ -8,11 +8,12 @@ all ask here; tests/test_rules.py checks the whole table, role by action by phas
 """
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 
-from .errors import DebateClosed, DomainError, NotAllowed, NotFound, WrongPhase
-from .models import MAX_DEPTH, Argument, Debate, Participant, Phase
+from .errors import DebateClosed, DomainError, NotAllowed, NotFound, RateLimited, WrongPhase
+from .models import MAX_DEPTH, Argument, Debate, Participant, Phase, utcnow
 
 Refusal = DomainError | None
 
@@ -33,6 +34,13 @@ class Standing:
     participant: Participant | None = None
     #: Active roles in this debate: "organiser", "mediator".
     roles: frozenset = field(default_factory=frozenset)
+    #: Sanctions in force against them in this debate.
+    sanctions: tuple = ()
+    #: The community a mediator represents (None: independent).
+    mediator_community_id: int | None = None
+
+    def sanctioned(self, kind: str):
+        return next((s for s in self.sanctions if s.kind == kind), None)
 
     @property
     def signed_in(self) -> bool:
@@ -94,6 +102,87 @@ def step_down(who: Standing, debate: Debate) -> Refusal:
     return None if who.is_mediator else NotAllowed(_l("You are not a mediator of this debate."))
 
 
+NOT_A_MEDIATOR = _l("Only the debate's mediators can do this.")
+
+
+def review(who: Standing, debate: Debate) -> Refusal:
+    """See the review queue, decide on flagged arguments, freeze threads, set slow mode."""
+    return None if who.is_mediator else NotAllowed(NOT_A_MEDIATOR)
+
+
+def confirm_hide(who: Standing, debate: Debate, argument: Argument) -> Refusal:
+    """An urgent hide by one mediator is reviewed by another."""
+    if not who.is_mediator:
+        return NotAllowed(NOT_A_MEDIATOR)
+    if argument.hidden_by_id == who.user.id:
+        return NotAllowed(_l("A second mediator must review your own urgent hide."))
+    return None
+
+
+def sanction(who: Standing, debate: Debate, target: Standing) -> Refusal:
+    if not who.is_mediator:
+        return NotAllowed(NOT_A_MEDIATOR)
+    if target.participant is None or target.is_mediator:
+        return NotAllowed(_l("Sanctions apply to participants of this debate only."))
+    return None
+
+
+def cosign(
+    who: Standing, debate: Debate, issuer_community_id: int | None, issuer_id: int
+) -> Refusal:
+    """The second key: a different mediator, from a different community (an independent
+    mediator and one who represents a community count as different)."""
+    if not who.is_mediator:
+        return NotAllowed(NOT_A_MEDIATOR)
+    if who.user.id == issuer_id:
+        return NotAllowed(_l("The second signature must come from another mediator."))
+    if who.mediator_community_id == issuer_community_id:
+        return NotAllowed(
+            _l("The second signature must come from a mediator of another community.")
+        )
+    return None
+
+
+def appeal(who: Standing, debate: Debate, affected_user_id: int, already_appealed: bool) -> Refusal:
+    if not who.signed_in or who.user.id != affected_user_id:
+        return NotAllowed(_l("Only the person concerned can appeal."))
+    if already_appealed:
+        return NotAllowed(_l("This decision was already appealed; an appeal is heard once."))
+    return None
+
+
+def decide_appeal(who: Standing, debate: Debate, decided_against_id: int | None) -> Refusal:
+    if not who.is_mediator:
+        return NotAllowed(NOT_A_MEDIATOR)
+    if decided_against_id == who.user.id:
+        return NotAllowed(_l("A different mediator must decide an appeal against your decision."))
+    return None
+
+
+# --- the agreement ------------------------------------------------------------------------
+
+
+def draft_agreement(who: Standing, debate: Debate) -> Refusal:
+    """Mediators write the outcome document: add, edit and remove its points."""
+    if not who.is_mediator:
+        return NotAllowed(_l("Only the debate's mediators can draft the agreement."))
+    return None
+
+
+def endorse_agreement(who: Standing, debate: Debate) -> Refusal:
+    """Participants endorse or object, point by point, once the debate is under way (closing
+    the debate does not close the agreement: it is usually written at the end)."""
+    if not who.signed_in:
+        return NotAllowed(LOGIN_REQUIRED)
+    if debate.phase is Phase.DRAFT:
+        return _not_now(debate)
+    if who.is_mediator:
+        return NotAllowed(MEDIATORS_STAY_NEUTRAL)
+    if who.participant is None:
+        return NotAllowed(JOIN_FIRST)
+    return None
+
+
 # --- taking part ----------------------------------------------------------------------------
 
 
@@ -123,8 +212,11 @@ def post_argument(who: Standing, debate: Debate, parent: Argument | None = None)
         return refusal
     if who.participant.rules_accepted_at is None:
         return NotAllowed(_l("Accept the debate's ground rules before you post."))
-    if parent is not None and parent.is_deleted:
-        return NotAllowed(_l("You cannot reply to a deleted argument."))
+    refusal = _cooling_off(who, debate, parent)
+    if refusal:
+        return refusal
+    if parent is not None and (parent.is_deleted or not parent.is_shown):
+        return NotAllowed(_l("You cannot reply to an argument that is deleted or hidden."))
     if parent is not None and parent.depth + 1 > MAX_DEPTH:
         return NotAllowed(_l("This thread has too many levels of replies to take another one."))
     return None
@@ -136,8 +228,19 @@ def vote_on_argument(who: Standing, debate: Debate, argument: Argument) -> Refus
         return refusal
     if argument.author_id == who.user.id:
         return NotAllowed(_l("You cannot vote on your own argument."))
-    if argument.is_deleted:
-        return NotAllowed(_l("This argument was deleted."))
+    if argument.is_deleted or not argument.is_shown:
+        return NotAllowed(_l("This argument is deleted or hidden."))
+    return None
+
+
+def flag_argument(who: Standing, debate: Debate, argument: Argument) -> Refusal:
+    refusal = _take_part(who, debate, open_for=debate.takes_votes)
+    if refusal:
+        return refusal
+    if argument.author_id == who.user.id:
+        return NotAllowed(_l("You cannot flag your own argument."))
+    if argument.is_deleted or not argument.is_shown:
+        return NotAllowed(_l("This argument is deleted or hidden."))
     return None
 
 
@@ -148,6 +251,8 @@ def edit_argument(who: Standing, debate: Debate, argument: Argument) -> Refusal:
         return _not_now(debate)
     if argument.is_deleted:
         return NotAllowed(_l("This argument was deleted."))
+    if argument.visibility.value in ("hidden", "merged"):
+        return NotAllowed(_l("A mediator hid this argument; you can appeal instead."))
     return None
 
 
@@ -170,6 +275,32 @@ def _take_part(who: Standing, debate: Debate, *, open_for: bool) -> Refusal:
         return NotAllowed(MEDIATORS_STAY_NEUTRAL)
     if who.participant is None:
         return NotAllowed(JOIN_FIRST)
+    if who.sanctioned("removal"):
+        return NotAllowed(_l("A mediator removed you from this debate. You can still read it."))
+    if who.sanctioned("mute"):
+        return NotAllowed(
+            _l("A mediator muted you in this debate for a while. You can still read it.")
+        )
+    return None
+
+
+def _cooling_off(who: Standing, debate: Debate, parent: Argument | None) -> Refusal:
+    now = utcnow()
+    if debate.frozen_until and debate.frozen_until > now:
+        return WrongPhase(
+            _l("The mediators have paused this debate for a while to let it cool down.")
+        )
+    if parent is not None and parent.frozen_until and parent.frozen_until > now:
+        return WrongPhase(
+            _l("The mediators have paused this thread for a while to let it cool down.")
+        )
+    slow = who.sanctioned("slow_mode")
+    minutes = max(debate.slow_mode_minutes or 0, slow.interval_minutes if slow else 0)
+    last = who.participant.last_posted_at
+    if minutes and last and now < last + timedelta(minutes=minutes):
+        return RateLimited(
+            _l("Slow mode: one post every %(n)d minutes. Please wait a little.", n=minutes)
+        )
     return None
 
 

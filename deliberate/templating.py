@@ -1,13 +1,31 @@
 """What every template can use."""
 
+import re
+
 from flask import request
 from flask_babel import format_date, format_datetime, get_locale
+from flask_login import current_user
+from jinja2 import FileSystemLoader
 
 from . import rules
 
 
+class UnindentingLoader(FileSystemLoader):
+    """Pages travel over slow links: drop the templates' indentation as they load. Only the
+    template source is touched, never what users wrote (a <textarea> or <pre> is filled at
+    render time)."""
+
+    def get_source(self, environment, template):
+        source, filename, uptodate = super().get_source(environment, template)
+        return _INDENT.sub("", source), filename, uptodate
+
+
+_INDENT = re.compile(r"^[ \t]+", re.MULTILINE)
+
+
 def register(app):
-    # Pages travel over slow links: drop the whitespace that block tags leave behind.
+    app.jinja_env.loader = UnindentingLoader(app.template_folder)
+    # ...and the blank lines that block tags leave behind.
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.jinja_env.globals.update(rules=rules, allowed=rules.allowed, current_locale=get_locale)
@@ -18,7 +36,12 @@ def register(app):
 
     @app.context_processor
     def page_context():
-        return {"request_path": request.full_path.rstrip("?")}
+        unread = 0
+        if current_user.is_authenticated:
+            from .moderation.notify import unread_count
+
+            unread = unread_count(current_user)
+        return {"request_path": request.full_path.rstrip("?"), "unread_count": unread}
 
 
 def percent(part: int, whole: int) -> int:

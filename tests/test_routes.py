@@ -9,9 +9,12 @@ account, sent to log in.
 
 import pytest
 
+from deliberate.agreements import services as agreements
+from deliberate.agreements.models import PointKind
 from deliberate.extensions import db
+from deliberate.moderation import review, sanctions
 from deliberate.moderation import services as moderation
-from deliberate.moderation.models import DebateRole, Role
+from deliberate.moderation.models import DebateRole, Role, SanctionKind
 
 from .conftest import PASSWORD, post, standing
 
@@ -138,6 +141,111 @@ ROUTES = [
         row(302, 403, 302, 302, 403, 403),
     ),
     ("moderation.moderation_log", "GET", D + "/moderation", None, EVERYONE_200),
+    ("debates.argument_by_id", "GET", "/a/{arg}", None, EVERYONE_302),
+    ("debates.debate_by_id", "GET", "/debates/{debate_id}", None, EVERYONE_302),
+    ("review.flag", "GET", A + "/flag", None, row(302, 403, 200, 403, 403, 403)),
+    (
+        "review.flag",
+        "POST",
+        A + "/flag",
+        {"rule": "1", "note": ""},
+        row(302, 403, 302, 403, 403, 403),
+    ),
+    ("review.queue", "GET", D + "/queue", None, MEDIATOR_GET),
+    (
+        "review.decide",
+        "POST",
+        A + "/decide",
+        {"decision": "urgent_hide", "rule": "2", "reason": "It names someone."},
+        MEDIATOR_POST,
+    ),
+    ("review.appeal_argument", "GET", D + "/a/{hidden}/appeal", None, AUTHOR_ONLY_GET),
+    (
+        "review.appeal_argument",
+        "POST",
+        D + "/a/{hidden}/appeal",
+        {"text": "It broke no rule at all."},
+        AUTHOR_ONLY_POST,
+    ),
+    (
+        "review.appeal_sanction",
+        "GET",
+        D + "/sanctions/{sanction}/appeal",
+        None,
+        row(302, 403, 200, 403, 403, 403),
+    ),
+    (
+        "review.appeal_sanction",
+        "POST",
+        D + "/sanctions/{sanction}/appeal",
+        {"text": "I did not break that rule."},
+        row(302, 403, 302, 403, 403, 403),
+    ),
+    # The only mediator took the decision appealed, so nobody here may decide it.
+    (
+        "review.decide_appeal",
+        "POST",
+        D + "/appeals/{appeal}/decide",
+        {"outcome": "upheld", "reason": "It stands."},
+        row(302, 403, 403, 403, 403, 403),
+    ),
+    ("review.sanction", "GET", D + "/people/{participant}/sanction", None, MEDIATOR_GET),
+    (
+        "review.sanction",
+        "POST",
+        D + "/people/{participant}/sanction",
+        {"kind": "warning", "rule": "1", "reason": "Mind the tone."},
+        MEDIATOR_POST,
+    ),
+    # A removal needs a second mediator from another community: nobody here qualifies.
+    (
+        "review.cosign",
+        "POST",
+        D + "/sanctions/{sanction}/cosign",
+        {},
+        row(302, 403, 403, 403, 403, 403),
+    ),
+    (
+        "review.freeze",
+        "POST",
+        D + "/freeze",
+        {"minutes": "5", "note": "A short pause, please."},
+        MEDIATOR_POST,
+    ),
+    ("review.slow_mode", "POST", D + "/slow-mode", {"minutes": "2"}, MEDIATOR_POST),
+    (
+        "review.settings",
+        "POST",
+        D + "/settings",
+        {"premoderation": "first", "flag_threshold": "2"},
+        ORGANISER_POST,
+    ),
+    ("review.inbox", "GET", "/inbox", None, LOGGED_IN_200),
+    ("review.inbox", "POST", "/inbox", {}, EVERYONE_302),
+    ("agreements.agreement", "GET", D + "/agreement", None, EVERYONE_200),
+    (
+        "agreements.add_point",
+        "POST",
+        D + "/agreement/points",
+        {"kind": "next_step", "text": "Meet again in a month.", "arguments": ""},
+        MEDIATOR_POST,
+    ),
+    ("agreements.edit_point", "GET", D + "/agreement/points/{point}/edit", None, MEDIATOR_GET),
+    (
+        "agreements.edit_point",
+        "POST",
+        D + "/agreement/points/{point}/edit",
+        {"kind": "next_step", "text": "Meet again in two months.", "arguments": ""},
+        MEDIATOR_POST,
+    ),
+    ("agreements.remove_point", "POST", D + "/agreement/points/{point}/remove", {}, MEDIATOR_POST),
+    (
+        "agreements.endorse",
+        "POST",
+        D + "/agreement/points/{point}/endorse",
+        {"value": "1"},
+        PARTICIPANTS_POST,
+    ),
 ]
 
 
@@ -151,13 +259,38 @@ def scene(app, make_user, make_debate, make_argument, join):
     appointment = moderation.appoint(running, debate, "Mediator", Role.MEDIATOR)
     author = make_user(pseudonym="Author", email="author@example.org")
     argument = make_argument(debate, author=author, body="The argument the table acts on.")
-    join(make_user(pseudonym="Participant", email="participant@example.org"), debate)
+    participant = make_user(pseudonym="Participant", email="participant@example.org")
+    join(participant, debate)
     make_user(pseudonym="Visitor", email="visitor@example.org")
     db.session.commit()
     assert mediator.id == appointment.user_id
+    # Two hidden arguments (one already appealed), a removal awaiting its second key, a point.
+    mediating = standing(mediator, debate)
+    hidden, appealed = (
+        make_argument(debate, author=author, body=f"An argument a mediator hid, {n}.")
+        for n in (1, 2)
+    )
+    for target in (hidden, appealed):
+        review.decide(mediating, target, review.Decision.URGENT_HIDE, 1, "Names a person.")
+    appeal = sanctions.appeal_argument(
+        standing(author, debate), appealed, "It names nobody at all."
+    )
+    removal = sanctions.issue(
+        mediating, debate, standing(participant, debate), SanctionKind.REMOVAL, 1, "Insults."
+    )
+    point = agreements.add_point(
+        mediating, debate, PointKind.COMMON_GROUND, "Water is for all.", []
+    )
+    db.session.commit()
     return {
         "slug": debate.slug,
+        "debate_id": debate.id,
         "arg": argument.id,
+        "hidden": hidden.id,
+        "participant": participant.id,
+        "sanction": removal.id,
+        "appeal": appeal.id,
+        "point": point.id,
         "mediator_role": appointment.id,
         "community": moderation.communities(debate)[0].id,
     }
@@ -196,7 +329,7 @@ def test_the_table_covers_every_route_and_method(app):
 def test_route_by_role(client, scene, role, endpoint, method, url, data, expected):
     response = act(client, scene, role, method, url, data)
     assert response.status_code == expected[role], response.get_data(as_text=True)[:300]
-    if role == "anonymous" and expected[role] == 302 and method == "GET":
+    if role == "anonymous" and method == "GET" and expected[role] == 302 != expected["visitor"]:
         assert "/login?next=" in response.headers["Location"]
 
 

@@ -11,7 +11,16 @@ import pytest
 from flask_login import AnonymousUserMixin
 
 from deliberate import rules
-from deliberate.models import Argument, Debate, Participant, Phase, Position, Stance, User
+from deliberate.models import (
+    Argument,
+    Debate,
+    Participant,
+    Phase,
+    Position,
+    Stance,
+    User,
+    Visibility,
+)
 from deliberate.rules import Standing
 
 ORGANISER, AUTHOR, PARTICIPANT, ADMIN, VISITOR, MEDIATOR = 1, 2, 3, 4, 5, 6
@@ -109,7 +118,13 @@ def build(phase):
         id=1, slug="d", motion="A motion to decide?", organiser_id=ORGANISER, phase=phase
     )
     argument = Argument(
-        id=10, debate_id=1, author_id=AUTHOR, stance=Stance.PRO, depth=0, body="x" * 20
+        id=10,
+        debate_id=1,
+        author_id=AUTHOR,
+        stance=Stance.PRO,
+        depth=0,
+        body="x" * 20,
+        visibility=Visibility.SHOWN,
     )
     return debate, argument
 

@@ -11,9 +11,11 @@ from sqlalchemy import String, and_, case, cast, func, null, or_, select
 from sqlalchemy.orm import aliased
 
 from ..extensions import db
-from ..models import PATH_STEP, Argument, ArgumentVote, Debate, User
+from ..models import PATH_STEP, Argument, ArgumentVote, Debate, User, Visibility
 
 SORTS = ("best", "new", "discussed")
+#: Not in the tree: awaiting approval, or merged into another argument.
+UNLISTED = (Visibility.PENDING, Visibility.MERGED)
 
 
 @dataclass
@@ -70,15 +72,7 @@ def subtree(
     argument: Argument, sort: str, *, top_limit: int, children_limit: int, depth_cap: int
 ) -> Tree:
     """The replies under one argument: up to `top_limit` direct replies, theirs below them."""
-    # The subtree is the contiguous range of paths that start with this one's: after it, and
-    # before the path of the next id at the same level.
-    prefix = argument.path
-    next_sibling = prefix[:-PATH_STEP] + f"{argument.id + 1:0{PATH_STEP}d}"
-    scope = and_(
-        Argument.path > prefix,
-        Argument.path < next_sibling,
-        Argument.depth <= argument.depth + depth_cap,
-    )
+    scope = and_(subtree_scope(argument), Argument.depth <= argument.depth + depth_cap)
     return _load_tree(
         argument.debate,
         sort,
@@ -88,6 +82,14 @@ def subtree(
         children_limit=children_limit,
         depth_cap=argument.depth + 1 + depth_cap,
     )
+
+
+def subtree_scope(argument: Argument):
+    """Everything below `argument`: the contiguous range of paths that start with its own,
+    after it and before the path of the next id at the same level."""
+    prefix = argument.path
+    next_sibling = prefix[:-PATH_STEP] + f"{argument.id + 1:0{PATH_STEP}d}"
+    return and_(Argument.path > prefix, Argument.path < next_sibling)
 
 
 def _load_tree(debate, sort, *, scope, top_depth, top_limit, children_limit, depth_cap) -> Tree:
@@ -100,7 +102,7 @@ def _load_tree(debate, sort, *, scope, top_depth, top_limit, children_limit, dep
     )
     ranked = (
         select(Argument.id, Argument.depth, rank)
-        .where(Argument.debate_id == debate.id, scope)
+        .where(Argument.debate_id == debate.id, scope, Argument.visibility.not_in(UNLISTED))
         .subquery()
     )
     shown = aliased(Argument)

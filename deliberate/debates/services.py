@@ -28,9 +28,12 @@ from ..models import (
     Position,
     Stance,
     User,
+    Visibility,
     utcnow,
 )
-from ..moderation.models import DebateRole
+from ..moderation import notify
+from ..moderation.models import DebateRole, Role, Sanction, SanctionStatus
+from ..moderation.review import author_edited
 from ..moderation.services import community_of, set_up_debate
 from ..rules import Standing
 
@@ -70,7 +73,7 @@ def start_debate(organiser: User, motion: str, background: str, slug: str | None
 
 
 def standing(user: User, debate: Debate) -> Standing:
-    """Who `user` is in `debate` (two small queries when signed in, none otherwise)."""
+    """Who `user` is in `debate` (three small queries when signed in, none otherwise)."""
     if not user.is_authenticated:
         return Standing(user)
     participant = db.session.scalar(
@@ -78,14 +81,28 @@ def standing(user: User, debate: Debate) -> Standing:
             Participant.debate_id == debate.id, Participant.user_id == user.id
         )
     )
-    roles = db.session.scalars(
-        select(DebateRole.role).where(
+    roles = db.session.execute(
+        select(DebateRole.role, DebateRole.community_id).where(
             DebateRole.debate_id == debate.id,
             DebateRole.user_id == user.id,
             DebateRole.ended_at.is_(None),
         )
     ).all()
-    return Standing(user, participant, frozenset(role.value for role in roles))
+    now = utcnow()
+    sanctions = db.session.scalars(
+        select(Sanction).where(
+            Sanction.debate_id == debate.id,
+            Sanction.user_id == user.id,
+            Sanction.status == SanctionStatus.ACTIVE,
+        )
+    ).all()
+    return Standing(
+        user,
+        participant,
+        frozenset(role.value for role, _community in roles),
+        tuple(s for s in sanctions if s.in_force(now)),
+        next((c for role, c in roles if role is Role.MEDIATOR), None),
+    )
 
 
 # --- positions on the motion ---------------------------------------------------------------
@@ -147,24 +164,50 @@ def post_argument(
         body_html=render_markdown(body),
         depth=parent.depth + 1 if parent else 0,
     )
+    held = premoderated(debate, who.participant)
+    if held:
+        argument.visibility = Visibility.PENDING
+        argument.queued_at = utcnow()
     db.session.add(argument)
     db.session.flush()
     argument.path = (parent.path if parent else "") + f"{argument.id:0{PATH_STEP}d}"
-    _bump(Debate, debate.id, argument_count=1)
-    if parent is not None:
-        # One statement, so the check descendant_count >= reply_count holds at every step.
-        db.session.execute(
-            update(Argument)
-            .where(Argument.id.in_(argument.ancestor_ids))
-            .values(
-                descendant_count=Argument.descendant_count + 1,
-                reply_count=Argument.reply_count + case((Argument.id == parent.id, 1), else_=0),
-            )
-            .execution_options(synchronize_session=False)
-        )
-        db.session.expire(parent, ["reply_count", "descendant_count"])
+    who.participant.last_posted_at = utcnow()
+    if held:
+        notify.to_mediators(debate, "new_flag", argument)
+    else:
+        count_in_tree(argument)
     db.session.flush()
     return argument
+
+
+def premoderated(debate: Debate, participant: Participant) -> bool:
+    """Safety mode: hold all posts, or a newcomer's until one was approved, for a mediator."""
+    return debate.premoderation == "all" or (
+        debate.premoderation == "first" and participant.approved_posts == 0
+    )
+
+
+def count_in_tree(argument: Argument) -> None:
+    """Count a newly public argument in the debate and in each ancestor's replies, and tell
+    the parent's author."""
+    _bump(Debate, argument.debate_id, argument_count=1)
+    if argument.parent_id is None:
+        return
+    parent_id = argument.ancestor_ids[-1]
+    # One statement, so the check descendant_count >= reply_count holds at every step.
+    db.session.execute(
+        update(Argument)
+        .where(Argument.id.in_(argument.ancestor_ids))
+        .values(
+            descendant_count=Argument.descendant_count + 1,
+            reply_count=Argument.reply_count + case((Argument.id == parent_id, 1), else_=0),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    parent = db.session.get(Argument, parent_id)
+    db.session.expire(parent, ["reply_count", "descendant_count"])
+    if parent.author_id != argument.author_id:
+        notify.send(parent.author_id, "reply", parent.debate, argument)
 
 
 def edit_argument(who: Standing, argument: Argument, body: str) -> None:
@@ -181,6 +224,7 @@ def edit_argument(who: Standing, argument: Argument, body: str) -> None:
     argument.body = body
     argument.body_html = render_markdown(body)
     argument.edited_at = utcnow()
+    author_edited(argument)
     db.session.flush()
 
 

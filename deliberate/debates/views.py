@@ -162,6 +162,7 @@ def argument(slug: str, argument_id: int):
         participant=who.participant,
         my_votes=queries.my_votes(current_user, shown_ids),
         notes=moderation.notes_for(debate, shown_ids),
+        ground_rules=moderation.ground_rules(debate) if who.is_mediator else [],
         argument_form=ArgumentForm(formdata=None),
         form=EmptyForm(),
     )
@@ -313,3 +314,20 @@ def history(slug: str, argument_id: int):
     return render_template(
         "debates/history.html", debate=debate, argument=argument, revisions=revisions
     )
+
+
+@bp.route("/a/<int:argument_id>")
+def argument_by_id(argument_id: int):
+    """A short link (used in the inbox) to an argument's page."""
+    argument = db.session.get(Argument, argument_id)
+    if argument is None:
+        abort(404)
+    return redirect(url_for("debates.argument", slug=argument.debate.slug, argument_id=argument_id))
+
+
+@bp.route("/debates/<int:debate_id>")
+def debate_by_id(debate_id: int):
+    debate = db.session.get(Debate, debate_id)
+    if debate is None:
+        abort(404)
+    return redirect(url_for("debates.debate", slug=debate.slug))

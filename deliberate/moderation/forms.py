@@ -1,7 +1,14 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length
+from wtforms import (
+    DateTimeLocalField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from ..debates.forms import strip
 from ..models import PSEUDONYM_MAX
@@ -98,3 +105,142 @@ class CommunityForm(FlaskForm):
         self.community.choices = [SelectChoice("", _l("Prefer not to say"))] + [
             SelectChoice(str(c.id), c.name) for c in communities
         ]
+
+
+def rule_choices(ground_rules):
+    return [SelectChoice(str(r.number), f"{r.number}. {r.text}") for r in ground_rules]
+
+
+class FlagForm(FlaskForm):
+    rule = SelectField(_l("Which ground rule does it break?"))
+    note = TextAreaField(
+        _l("Note for the mediators (optional)"), filters=[strip], validators=[Length(max=500)]
+    )
+
+    def __init__(self, *args, ground_rules=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rule.choices = rule_choices(ground_rules)
+
+
+class DecisionForm(FlaskForm):
+    decision = SelectField(
+        _l("Decision"),
+        choices=[
+            SelectChoice("keep", _l("Keep it (the flags were not justified)")),
+            SelectChoice("hide", _l("Hide it, citing a rule")),
+            SelectChoice(
+                "urgent_hide",
+                _l("Hide it at once (threat or revealed identity); a second mediator reviews"),
+            ),
+            SelectChoice("request_edit", _l("Collapse it and ask the author to edit it")),
+            SelectChoice("approve", _l("Approve it (pre-moderation)")),
+        ],
+    )
+    rule = SelectField(_l("Ground rule"), default="")
+    reason = TextAreaField(
+        _l("Reason, for the author and the public log"),
+        filters=[strip],
+        validators=[Length(max=1000)],
+    )
+
+    def __init__(self, *args, ground_rules=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rule.choices = [SelectChoice("", _l("No rule (keep or approve)"))] + rule_choices(
+            ground_rules
+        )
+
+
+class AppealForm(FlaskForm):
+    text = TextAreaField(
+        _l("Why should this decision change?"),
+        description=_l("A different mediator will decide. You can appeal once."),
+        filters=[strip],
+        validators=[
+            InputRequired(_l("Explain your appeal.")),
+            Length(10, 2000, _l("Explain your appeal in 10 to 2000 characters.")),
+        ],
+    )
+
+
+class AppealDecisionForm(FlaskForm):
+    outcome = SelectField(
+        _l("Outcome"),
+        choices=[
+            SelectChoice("overturned", _l("Overturn: restore the argument or lift the sanction")),
+            SelectChoice("upheld", _l("Uphold the decision")),
+        ],
+    )
+    reason = TextAreaField(
+        _l("Reason"),
+        filters=[strip],
+        validators=[InputRequired(_l("Give a reason.")), Length(max=1000)],
+    )
+
+
+class SanctionForm(FlaskForm):
+    kind = SelectField(
+        _l("Step"),
+        choices=[
+            SelectChoice("warning", _l("Warning")),
+            SelectChoice("slow_mode", _l("Slow mode")),
+            SelectChoice("mute", _l("Mute")),
+            SelectChoice("removal", _l("Removal from the debate")),
+        ],
+    )
+    rule = SelectField(_l("Ground rule"))
+    reason = TextAreaField(
+        _l("Reason, for the person and the public log"),
+        filters=[strip],
+        validators=[InputRequired(_l("Give a reason.")), Length(max=1000)],
+    )
+    hours = IntegerField(
+        _l("For how many hours (slow mode, mute)"),
+        description=_l("A mute over 24 hours needs a second mediator from another community."),
+        validators=[Optional(), NumberRange(1, 24 * 90)],
+    )
+    interval = IntegerField(
+        _l("Minutes between two posts (slow mode)"), validators=[Optional(), NumberRange(1, 1440)]
+    )
+
+    def __init__(self, *args, ground_rules=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rule.choices = rule_choices(ground_rules)
+
+
+class FreezeForm(FlaskForm):
+    minutes = IntegerField(
+        _l("Pause for how many minutes"),
+        default=60,
+        validators=[InputRequired(_l("Say how long.")), NumberRange(1, 7 * 24 * 60)],
+    )
+    note = TextAreaField(
+        _l("Public note"),
+        default="",
+        filters=[strip],
+        validators=[
+            InputRequired(_l("Explain the pause to everyone.")),
+            Length(10, NOTE_MAX, _l("Write between 10 and %(max)d characters.", max=NOTE_MAX)),
+        ],
+    )
+
+
+class SlowModeForm(FlaskForm):
+    minutes = IntegerField(
+        _l("Minutes between two posts, for everyone (0: off)"),
+        validators=[InputRequired(_l("Say how many minutes.")), NumberRange(0, 1440)],
+    )
+
+
+class SettingsForm(FlaskForm):
+    premoderation = SelectField(
+        _l("Safety mode (pre-moderation)"),
+        choices=[
+            SelectChoice("off", _l("Off: posts appear at once")),
+            SelectChoice("first", _l("A newcomer's first post waits for a mediator")),
+            SelectChoice("all", _l("Every post waits for a mediator")),
+        ],
+    )
+    flag_threshold = IntegerField(
+        _l("Flags that hide an argument until it is reviewed"),
+        validators=[InputRequired(), NumberRange(1, 100)],
+    )

@@ -7,6 +7,8 @@ from ..extensions import db
 from ..models import Argument, Debate, User
 from .models import LogEntry
 
+__all__ = ["ACTIONS", "LogEntry", "entries", "record"]
+
 #: Every kind of entry, with how the log page names it.
 ACTIONS = {
     "phase_changed": _l("changed the phase"),
@@ -19,6 +21,27 @@ ACTIONS = {
     "mediator_removed": _l("removed a mediator"),
     "mediator_stepped_down": _l("stepped down as mediator"),
     "note_posted": _l("posted a mediator note"),
+    "safety_settings": _l("changed the safety settings"),
+    "argument_kept": _l("reviewed a flagged argument and kept it"),
+    "argument_approved": _l("approved an argument"),
+    "argument_hidden": _l("hid an argument"),
+    "argument_hidden_urgently": _l("hid an argument at once, for a second review"),
+    "urgent_hide_confirmed": _l("confirmed an urgent hide"),
+    "edit_requested": _l("asked the author to edit an argument"),
+    "argument_merged": _l("merged a duplicate argument"),
+    "cooling_off": _l("paused the discussion to cool down"),
+    "slow_mode": _l("set the debate's slow mode"),
+    "sanction_warning": _l("gave a warning"),
+    "sanction_slow_mode": _l("put a participant in slow mode"),
+    "sanction_mute": _l("muted a participant"),
+    "sanction_removal": _l("removed a participant from the debate"),
+    "sanction_cosigned": _l("co-signed a sanction"),
+    "appeal_filed": _l("appealed a decision"),
+    "appeal_upheld": _l("upheld a decision on appeal"),
+    "appeal_overturned": _l("overturned a decision on appeal"),
+    "agreement_point_added": _l("added a point to the agreement"),
+    "agreement_point_edited": _l("edited a point of the agreement"),
+    "agreement_point_removed": _l("removed a point from the agreement"),
 }
 
 PAGE_SIZE = 100

@@ -171,3 +171,146 @@ class LogEntry(db.Model):
     subject: Mapped[User | None] = relationship(foreign_keys=[subject_id], lazy="joined")
 
     __table_args__ = (Index("ix_moderation_log_debate_id", "debate_id", "id"),)
+
+
+class Flag(db.Model):
+    """A participant's report of an argument, citing a ground rule. One per person and
+    argument; resolved when a mediator decides."""
+
+    __tablename__ = "flag"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    argument_id: Mapped[int] = mapped_column(ForeignKey("argument.id", ondelete="CASCADE"))
+    flagger_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    rule_number: Mapped[int] = mapped_column()
+    note: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(Tz, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(Tz)
+
+    flagger: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+
+    __table_args__ = (UniqueConstraint("argument_id", "flagger_id"),)
+
+
+class SanctionKind(enum.StrEnum):
+    """The graduated steps, mildest first."""
+
+    WARNING = "warning"
+    SLOW_MODE = "slow_mode"
+    MUTE = "mute"
+    REMOVAL = "removal"
+
+
+class SanctionStatus(enum.StrEnum):
+    #: A mute over 24 hours or a removal waits for a second mediator's signature.
+    AWAITING_COSIGN = "awaiting_cosign"
+    ACTIVE = "active"
+    OVERTURNED = "overturned"
+
+
+class Sanction(db.Model):
+    """A step taken against one participant in one debate, citing a rule and a reason."""
+
+    __tablename__ = "sanction"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    debate_id: Mapped[int] = mapped_column(ForeignKey("debate.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[SanctionKind] = mapped_column(str_enum(SanctionKind, "sanction_kind"))
+    status: Mapped[SanctionStatus] = mapped_column(str_enum(SanctionStatus, "sanction_status"))
+    rule_number: Mapped[int] = mapped_column()
+    reason: Mapped[str] = mapped_column(Text)
+    #: Slow mode: minutes between two posts.
+    interval_minutes: Mapped[int | None] = mapped_column()
+    #: Slow mode and mute: how long it lasts, from when it takes effect (NULL: a warning or a
+    #: removal, which do not expire).
+    duration_minutes: Mapped[int | None] = mapped_column()
+    issued_by_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="RESTRICT"))
+    cosigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="RESTRICT"))
+    issued_at: Mapped[datetime] = mapped_column(Tz, default=utcnow)
+    starts_at: Mapped[datetime | None] = mapped_column(Tz)
+    ends_at: Mapped[datetime | None] = mapped_column(Tz)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined", innerjoin=True)
+    issued_by: Mapped[User] = relationship(foreign_keys=[issued_by_id], lazy="joined")
+
+    __table_args__ = (
+        CheckConstraint(
+            "duration_minutes IS NULL OR duration_minutes > 0", name="duration_positive"
+        ),
+        CheckConstraint(
+            "kind <> 'slow_mode' OR interval_minutes > 0", name="slow_mode_has_interval"
+        ),
+        CheckConstraint(
+            "cosigned_by_id IS NULL OR cosigned_by_id <> issued_by_id", name="two_different_keys"
+        ),
+        Index("ix_sanction_debate_user", "debate_id", "user_id"),
+    )
+
+    def in_force(self, now: datetime) -> bool:
+        return (
+            self.status is SanctionStatus.ACTIVE
+            and self.starts_at is not None
+            and self.starts_at <= now
+            and (self.ends_at is None or now < self.ends_at)
+        )
+
+
+class AppealOutcome(enum.StrEnum):
+    UPHELD = "upheld"
+    OVERTURNED = "overturned"
+
+
+class Appeal(db.Model):
+    """One appeal against a hide or a sanction; decided by a mediator who did not take the
+    decision appealed."""
+
+    __tablename__ = "appeal"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    debate_id: Mapped[int] = mapped_column(ForeignKey("debate.id", ondelete="CASCADE"))
+    appellant_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    argument_id: Mapped[int | None] = mapped_column(
+        ForeignKey("argument.id", ondelete="CASCADE"), unique=True
+    )
+    sanction_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sanction.id", ondelete="CASCADE"), unique=True
+    )
+    #: The mediator whose decision is appealed: they may not decide the appeal.
+    decided_against_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL")
+    )
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(Tz, default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None] = mapped_column(Tz)
+    outcome: Mapped[AppealOutcome | None] = mapped_column(str_enum(AppealOutcome, "appeal_outcome"))
+    decision_reason: Mapped[str] = mapped_column(Text, default="")
+
+    appellant: Mapped[User] = relationship(foreign_keys=[appellant_id], lazy="joined")
+
+    __table_args__ = (
+        # An appeal is about exactly one thing: a hidden argument or a sanction.
+        CheckConstraint("(argument_id IS NULL) <> (sanction_id IS NULL)", name="one_subject"),
+        CheckConstraint("length(text) BETWEEN 10 AND 2000", name="text_length"),
+        Index("ix_appeal_debate_open", "debate_id", "decided_at"),
+    )
+
+
+class Notification(db.Model):
+    """An inbox message: what happened to one's posts, appeals, flags, co-sign requests."""
+
+    __tablename__ = "notification"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    debate_id: Mapped[int | None] = mapped_column(ForeignKey("debate.id", ondelete="CASCADE"))
+    argument_id: Mapped[int | None] = mapped_column(ForeignKey("argument.id", ondelete="CASCADE"))
+    #: What happened, a key of deliberate.moderation.notify.KINDS.
+    kind: Mapped[str] = mapped_column(String(40))
+    #: Details in the actor's words (a rule's text, a reason).
+    detail: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(Tz, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(Tz)
+
+    __table_args__ = (Index("ix_notification_user_unread", "user_id", "read_at", "id"),)

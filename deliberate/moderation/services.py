@@ -148,6 +148,21 @@ def _refresh_next_change(debate: Debate) -> None:
     db.session.flush()
 
 
+def set_safety(who: Standing, debate: Debate, premoderation: str, flag_threshold: int) -> None:
+    rules.require(rules.manage_debate(who, debate))
+    if premoderation not in ("off", "first", "all") or flag_threshold < 1:
+        raise InvalidInput()
+    debate.premoderation = premoderation
+    debate.flag_threshold = flag_threshold
+    log.record(
+        debate,
+        who.user,
+        actor_role(who),
+        "safety_settings",
+        f"pre-moderation: {premoderation}; flags to hide: {flag_threshold}",
+    )
+
+
 # --- ground rules and communities -----------------------------------------------------------
 
 

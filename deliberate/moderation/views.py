@@ -13,7 +13,7 @@ from ..extensions import db, limiter
 from ..forms import EmptyForm
 from ..models import Phase
 from . import log, services
-from .forms import AppointForm, CommunityForm, LinesForm, NoteForm, ScheduleForm
+from .forms import AppointForm, CommunityForm, LinesForm, NoteForm, ScheduleForm, SettingsForm
 from .models import DebateRole, NoteKind, Role
 
 bp = Blueprint("moderation", __name__)
@@ -31,6 +31,9 @@ def manage_page(debate, who, *, status=200, **forms):
         ),
         "communities_form": LinesForm(formdata=None, lines="\n".join(c.name for c in communities)),
         "appoint_form": AppointForm(formdata=None, communities=communities),
+        "settings_form": SettingsForm(
+            formdata=None, premoderation=debate.premoderation, flag_threshold=debate.flag_threshold
+        ),
     }
     context.update(forms)
     return render_template(

@@ -1,0 +1,1 @@
+"""The agreement: the outcome document of a debate, endorsed point by point."""

@@ -1,0 +1,373 @@
+"""The agreement of a debate: its mediators write numbered points, participants endorse or
+object to each one, and the tallies say which points the communities ratify.
+
+Changes to the points are recorded in the public moderation log in the same transaction.
+Functions only flush; the request commits.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from .. import rules
+from ..errors import InvalidInput
+from ..extensions import db
+from ..markup import render_markdown
+from ..models import Argument, Debate, Participant, User, utcnow
+from ..moderation import log
+from ..moderation.models import Community
+from ..rules import Standing
+from .models import (
+    ENDORSE,
+    OBJECT,
+    POINT_MAX,
+    POINT_MIN,
+    AgreementPoint,
+    Endorsement,
+    PointKind,
+)
+
+#: A community takes part in ratification, and its tally is shown, from this many declared
+#: participants; smaller ones are never shown, so nobody's answer can be singled out.
+RATIFYING_SIZE = 5
+#: At most this many arguments cited by one point.
+MAX_LINKS = 20
+#: How much of a point's text the moderation log quotes.
+LOG_EXCERPT = 280
+
+POINT_LENGTH = _l("Write between %(min)d and %(max)d characters.", min=POINT_MIN, max=POINT_MAX)
+
+# --- reading ------------------------------------------------------------------------------
+
+
+def points(debate: Debate) -> list[AgreementPoint]:
+    """The debate's points in order, with the arguments they cite (two queries)."""
+    return db.session.scalars(
+        select(AgreementPoint)
+        .where(AgreementPoint.debate_id == debate.id)
+        .order_by(AgreementPoint.number)
+        # The page links each cited argument and quotes it; it never shows their authors.
+        .options(selectinload(AgreementPoint.arguments).lazyload(Argument.author))
+    ).all()
+
+
+@dataclass(frozen=True)
+class CommunitySize:
+    id: int
+    name: str
+    #: Declared participants.
+    members: int
+
+
+@dataclass(frozen=True)
+class CommunityTally:
+    """The answers to one point from the declared participants of one community."""
+
+    community_id: int
+    name: str
+    members: int
+    endorsements: int
+    objections: int
+
+    @property
+    def has_majority(self) -> bool:
+        """More than half of the community's declared participants endorse (not merely more
+        than half of those who answered)."""
+        return 2 * self.endorsements > self.members
+
+
+@dataclass(frozen=True)
+class PointTally:
+    #: Every endorsement and objection, whatever the community (or none).
+    endorsements: int
+    objections: int
+    #: Only communities of at least RATIFYING_SIZE declared participants, in display order.
+    communities: tuple[CommunityTally, ...]
+    ratified: bool
+
+
+def ratifying_communities(debate: Debate) -> list[CommunitySize]:
+    """The debate's communities with at least RATIFYING_SIZE declared participants."""
+    members = func.count(Participant.id)
+    rows = db.session.execute(
+        select(Community.id, Community.name, members)
+        .join(
+            Participant,
+            and_(Participant.community_id == Community.id, Participant.debate_id == debate.id),
+        )
+        .where(Community.debate_id == debate.id)
+        .group_by(Community.id, Community.name, Community.position)
+        .having(members >= RATIFYING_SIZE)
+        .order_by(Community.position, Community.id)
+    ).all()
+    return [CommunitySize(id_, name, count) for id_, name, count in rows]
+
+
+def tallies(debate: Debate) -> dict[int, PointTally]:
+    """Endorsements and objections of every point of the debate, by point id.
+
+    Ratification: a point is ratified when, for *each* community of the debate that has at
+    least RATIFYING_SIZE (5) declared participants, the endorsements from that community's
+    declared participants are more than half of the community's declared participants (a
+    majority of the community, not of those who answered: silence is not consent). A point
+    is not ratified while no community has that many declared participants. Communities
+    under the threshold neither ratify nor have their tally shown; their members' answers
+    still count in the overall figures.
+
+    Two queries, whatever the number of points: the community sizes, and the answers
+    grouped by point, community and value.
+    """
+    communities = ratifying_communities(debate)
+    answers = func.count(Endorsement.id)
+    rows = db.session.execute(
+        select(AgreementPoint.id, Participant.community_id, Endorsement.value, answers)
+        .select_from(AgreementPoint)
+        .outerjoin(Endorsement, Endorsement.point_id == AgreementPoint.id)
+        .outerjoin(
+            Participant,
+            and_(
+                Participant.user_id == Endorsement.user_id,
+                Participant.debate_id == AgreementPoint.debate_id,
+            ),
+        )
+        .where(AgreementPoint.debate_id == debate.id)
+        .group_by(AgreementPoint.id, Participant.community_id, Endorsement.value)
+    ).all()
+    counts: dict[int, Counter] = {}
+    for point_id, community_id, value, count in rows:
+        tally = counts.setdefault(point_id, Counter())
+        if value is not None:
+            tally[community_id, value] += count
+            tally[value] += count
+    result = {}
+    for point_id, tally in counts.items():
+        shown = tuple(
+            CommunityTally(
+                community_id=c.id,
+                name=c.name,
+                members=c.members,
+                endorsements=tally[c.id, ENDORSE],
+                objections=tally[c.id, OBJECT],
+            )
+            for c in communities
+        )
+        result[point_id] = PointTally(
+            endorsements=tally[ENDORSE],
+            objections=tally[OBJECT],
+            communities=shown,
+            ratified=bool(shown) and all(c.has_majority for c in shown),
+        )
+    return result
+
+
+def my_endorsements(user: User, debate: Debate) -> dict[int, int]:
+    """The user's answers in this debate: point id -> 1 (endorse) or -1 (object)."""
+    if user is None or not user.is_authenticated:
+        return {}
+    return dict(
+        db.session.execute(
+            select(Endorsement.point_id, Endorsement.value)
+            .join(AgreementPoint, AgreementPoint.id == Endorsement.point_id)
+            .where(AgreementPoint.debate_id == debate.id, Endorsement.user_id == user.id)
+        ).all()
+    )
+
+
+def answer_count(point: AgreementPoint) -> int:
+    """Endorsements and objections the point has received."""
+    return db.session.scalar(
+        select(func.count()).select_from(Endorsement).where(Endorsement.point_id == point.id)
+    )
+
+
+# --- writing (mediators) ------------------------------------------------------------------
+
+
+def add_point(
+    who: Standing,
+    debate: Debate,
+    kind: PointKind | str,
+    text: str,
+    argument_ids: Iterable[int] = (),
+) -> AgreementPoint:
+    """Add a point at the end of the agreement."""
+    rules.require(rules.draft_agreement(who, debate))
+    kind, text = _kind(kind), _text(text)
+    arguments = _linked_arguments(debate, argument_ids)
+    _lock(debate)
+    last = db.session.scalar(
+        select(func.max(AgreementPoint.number)).where(AgreementPoint.debate_id == debate.id)
+    )
+    point = AgreementPoint(
+        debate_id=debate.id,
+        number=(last or 0) + 1,
+        kind=kind,
+        text=text,
+        text_html=render_markdown(text),
+        created_by_id=who.user.id,
+        arguments=arguments,
+    )
+    db.session.add(point)
+    db.session.flush()
+    log.record(debate, who.user, "mediator", "agreement_point_added", _log_line(point))
+    return point
+
+
+def edit_point(
+    who: Standing,
+    point: AgreementPoint,
+    kind: PointKind | str,
+    text: str,
+    argument_ids: Iterable[int] = (),
+) -> int:
+    """Change a point's kind, text or cited arguments.
+
+    Endorsements answer a wording: when the kind or the text changes, the point's
+    endorsements and objections are withdrawn, so a ratified point cannot be rewritten
+    under its endorsers. Returns how many were withdrawn.
+    """
+    debate = point.debate
+    rules.require(rules.draft_agreement(who, debate))
+    kind, text = _kind(kind), _text(text)
+    arguments = _linked_arguments(debate, argument_ids)
+    reworded = kind is not point.kind or text != point.text
+    relinked = {a.id for a in arguments} != {a.id for a in point.arguments}
+    if not (reworded or relinked):
+        return 0
+    _lock(debate)
+    withdrawn = 0
+    if reworded:
+        withdrawn = db.session.execute(
+            delete(Endorsement).where(Endorsement.point_id == point.id)
+        ).rowcount
+        point.kind = kind
+        point.text = text
+        point.text_html = render_markdown(text)
+    point.arguments = arguments
+    point.updated_at = utcnow()
+    db.session.flush()
+    log.record(debate, who.user, "mediator", "agreement_point_edited", _log_line(point))
+    return withdrawn
+
+
+def remove_point(who: Standing, point: AgreementPoint) -> None:
+    """Remove a point (with its endorsements) and renumber the ones after it."""
+    debate = point.debate
+    rules.require(rules.draft_agreement(who, debate))
+    _lock(debate)
+    number, line = point.number, _log_line(point)
+    db.session.delete(point)
+    db.session.flush()
+    # Shift the later points down by one in two steps, through numbers no point uses, so
+    # the unique (debate_id, number) holds after every row whatever order the rows go in.
+    top = db.session.scalar(
+        select(func.max(AgreementPoint.number)).where(AgreementPoint.debate_id == debate.id)
+    )
+    if top is not None and top > number:
+        for after, shift in ((number, top), (top, -top - 1)):
+            db.session.execute(
+                update(AgreementPoint)
+                .where(AgreementPoint.debate_id == debate.id, AgreementPoint.number > after)
+                .values(
+                    number=AgreementPoint.number + shift,
+                    updated_at=AgreementPoint.updated_at,  # renumbering is not an edit
+                )
+            )
+    db.session.flush()
+    log.record(debate, who.user, "mediator", "agreement_point_removed", line)
+
+
+# --- answering (participants) -------------------------------------------------------------
+
+
+def endorse(who: Standing, point: AgreementPoint, value: int | None) -> None:
+    """Endorse (1), object (-1) or withdraw one's answer (None). One row per user and point,
+    whatever the clicks: the database's unique (point_id, user_id) decides races."""
+    rules.require(rules.endorse_agreement(who, point.debate))
+    if value not in (ENDORSE, OBJECT, None):
+        raise InvalidInput()
+    mine = (Endorsement.point_id == point.id, Endorsement.user_id == who.user.id)
+    if value is None:
+        db.session.execute(delete(Endorsement).where(*mine))
+        return
+    existing = db.session.scalar(select(Endorsement).where(*mine))
+    if existing is not None:
+        existing.value = value
+        db.session.flush()
+        return
+    try:
+        with db.session.begin_nested():
+            db.session.add(Endorsement(point_id=point.id, user_id=who.user.id, value=value))
+    except IntegrityError:
+        # Another request of the same user inserted first: change that row instead.
+        db.session.execute(update(Endorsement).where(*mine).values(value=value))
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def _kind(kind: PointKind | str) -> PointKind:
+    try:
+        return PointKind(kind)
+    except ValueError:
+        raise InvalidInput(
+            _l("Choose common ground, a remaining disagreement or a next step.")
+        ) from None
+
+
+def _text(text: str) -> str:
+    text = (text or "").strip()
+    if not POINT_MIN <= len(text) <= POINT_MAX:
+        raise InvalidInput(POINT_LENGTH)
+    return text
+
+
+def _linked_arguments(debate: Debate, argument_ids: Iterable[int]) -> list[Argument]:
+    """The arguments to cite, in id order; each must exist and belong to this debate."""
+    ids = list(dict.fromkeys(int(i) for i in argument_ids))
+    if len(ids) > MAX_LINKS:
+        raise InvalidInput(_l("Cite at most %(max)d arguments in one point.", max=MAX_LINKS))
+    if not ids:
+        return []
+    found = {a.id: a for a in db.session.scalars(select(Argument).where(Argument.id.in_(ids)))}
+    unknown = [i for i in ids if i not in found]
+    if unknown:
+        raise InvalidInput(
+            _l("There is no argument with these ids: %(ids)s.", ids=_id_list(unknown))
+        )
+    foreign = [i for i in ids if found[i].debate_id != debate.id]
+    if foreign:
+        raise InvalidInput(
+            _l(
+                "These arguments belong to another debate: %(ids)s. "
+                "A point can only cite arguments of this debate.",
+                ids=_id_list(foreign),
+            )
+        )
+    return sorted(found.values(), key=lambda a: a.id)
+
+
+def _id_list(ids: list[int]) -> str:
+    return ", ".join(str(i) for i in ids)
+
+
+def _lock(debate: Debate) -> None:
+    """Serialise changes to one debate's points (PostgreSQL row lock; SQLite has one writer),
+    so two mediators adding at once do not both take the same number."""
+    db.session.execute(select(Debate.id).where(Debate.id == debate.id).with_for_update())
+
+
+def _log_line(point: AgreementPoint) -> str:
+    """What the public log keeps of a point: number, kind, cited arguments and text."""
+    text = point.text
+    if len(text) > LOG_EXCERPT:
+        text = text[: LOG_EXCERPT - 1].rstrip() + "…"
+    cited = " ".join(f"#{a.id}" for a in point.arguments)
+    return f"{point.number} · {point.kind.value}{' · ' + cited if cited else ''} · {text}"

@@ -1,0 +1,271 @@
+"""Flags, the mediators' review queue and their decisions on arguments; cooling-off.
+
+Every decision resolves the argument's open flags, takes it out of the queue (unless a
+second mediator must look at it), tells its author, and is written in the public log.
+"""
+
+import enum
+from datetime import datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from .. import rules
+from ..errors import Conflict, InvalidInput
+from ..extensions import db
+from ..models import Argument, Debate, Visibility, utcnow
+from ..rules import Standing
+from . import log, notify
+from .models import Flag, GroundRule
+
+QUEUE_PAGE = 50
+
+
+class Decision(enum.StrEnum):
+    KEEP = "keep"
+    HIDE = "hide"
+    URGENT_HIDE = "urgent_hide"
+    REQUEST_EDIT = "request_edit"
+    APPROVE = "approve"
+
+
+def rule_exists(debate: Debate, number: int | None) -> int:
+    if (
+        number is None
+        or db.session.scalar(
+            select(GroundRule.id).where(
+                GroundRule.debate_id == debate.id, GroundRule.number == number
+            )
+        )
+        is None
+    ):
+        raise InvalidInput(_l("Cite one of the debate's ground rules."))
+    return number
+
+
+# --- flags ----------------------------------------------------------------------------------
+
+
+def flag(who: Standing, argument: Argument, rule_number: int, note: str = "") -> Flag:
+    debate = argument.debate
+    rules.require(rules.flag_argument(who, debate, argument))
+    rule_exists(debate, rule_number)
+    flag = Flag(argument_id=argument.id, flagger_id=who.user.id, rule_number=rule_number, note=note)
+    try:
+        with db.session.begin_nested():
+            db.session.add(flag)
+    except IntegrityError:
+        raise Conflict(_l("You have already flagged this argument.")) from None
+    # Counted in SQL, so concurrent flags all count.
+    db.session.execute(
+        update(Argument)
+        .where(Argument.id == argument.id)
+        .values(
+            flag_count=Argument.flag_count + 1,
+            queued_at=func.coalesce(Argument.queued_at, utcnow()),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(argument, ["flag_count", "queued_at", "visibility"])
+    if argument.flag_count >= debate.flag_threshold and argument.visibility is Visibility.SHOWN:
+        argument.visibility = Visibility.FLAGGED
+    if argument.flag_count == 1:
+        notify.to_mediators(debate, "new_flag", argument)
+    db.session.flush()
+    return flag
+
+
+def open_flags(argument_ids) -> dict[int, list[Flag]]:
+    ids = list(argument_ids)
+    grouped: dict[int, list[Flag]] = {}
+    if not ids:
+        return grouped
+    for f in db.session.scalars(
+        select(Flag).where(Flag.argument_id.in_(ids), Flag.resolved_at.is_(None)).order_by(Flag.id)
+    ):
+        grouped.setdefault(f.argument_id, []).append(f)
+    return grouped
+
+
+# --- the queue ------------------------------------------------------------------------------
+
+
+def queue(
+    who: Standing,
+    debate: Debate,
+    after: tuple[datetime, int] | None = None,
+    limit: int = QUEUE_PAGE,
+) -> list[Argument]:
+    """Arguments waiting for a mediator, oldest first. Keyset pagination on (queued_at, id)
+    over an index, so the hundredth page costs what the first does."""
+    rules.require(rules.review(who, debate))
+    query = select(Argument).where(Argument.debate_id == debate.id, Argument.queued_at.is_not(None))
+    if after is not None:
+        at, last_id = after
+        query = query.where(
+            or_(Argument.queued_at > at, and_(Argument.queued_at == at, Argument.id > last_id))
+        )
+    return db.session.scalars(query.order_by(Argument.queued_at, Argument.id).limit(limit)).all()
+
+
+def queue_length(debate: Debate) -> int:
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Argument)
+        .where(Argument.debate_id == debate.id, Argument.queued_at.is_not(None))
+    )
+
+
+# --- decisions ------------------------------------------------------------------------------
+
+
+def decide(
+    who: Standing,
+    argument: Argument,
+    decision: Decision,
+    rule_number: int | None = None,
+    reason: str = "",
+) -> None:
+    debate = argument.debate
+    rules.require(rules.review(who, debate))
+    if argument.queued_at is None and decision is not Decision.URGENT_HIDE:
+        raise Conflict(_l("This argument is not waiting for a decision."))
+    if decision in (Decision.HIDE, Decision.URGENT_HIDE, Decision.REQUEST_EDIT):
+        rule_exists(debate, rule_number)
+        if not reason.strip():
+            raise InvalidInput(_l("Give a reason: it is shown to the author and in the log."))
+    if argument.visibility is Visibility.HIDDEN and argument.hidden_by_id:
+        # The second look at an urgent hide: keep it hidden, or restore it.
+        rules.require(rules.confirm_hide(who, debate, argument))
+    _resolve_flags(argument)
+    author = argument.author_id
+    if decision is Decision.KEEP:
+        was_hidden = argument.visibility is not Visibility.SHOWN
+        _set(argument, Visibility.SHOWN, None, "")
+        notify.send(author, "restored" if was_hidden else "kept", debate, argument, reason)
+        log.record(debate, who.user, "mediator", "argument_kept", reason, argument=argument)
+    elif decision is Decision.APPROVE:
+        _approve(argument)
+        notify.send(author, "approved", debate, argument)
+        log.record(debate, who.user, "mediator", "argument_approved", argument=argument)
+    elif decision is Decision.HIDE:
+        confirming = argument.visibility is Visibility.HIDDEN and argument.hidden_by_id is not None
+        _set(argument, Visibility.HIDDEN, rule_number, reason)
+        if not confirming:
+            notify.send(author, "hidden", debate, argument, reason)
+        action = "urgent_hide_confirmed" if confirming else "argument_hidden"
+        log.record(
+            debate, who.user, "mediator", action, reason, rule_number=rule_number, argument=argument
+        )
+    elif decision is Decision.URGENT_HIDE:
+        _set(argument, Visibility.HIDDEN, rule_number, reason)
+        argument.hidden_by_id = who.user.id
+        argument.queued_at = utcnow()  # back in the queue, for a second mediator
+        notify.send(author, "hidden_urgently", debate, argument, reason)
+        notify.to_mediators(debate, "urgent_hide", argument, except_user_id=who.user.id)
+        log.record(
+            debate,
+            who.user,
+            "mediator",
+            "argument_hidden_urgently",
+            reason,
+            rule_number=rule_number,
+            argument=argument,
+        )
+    elif decision is Decision.REQUEST_EDIT:
+        _set(argument, Visibility.EDIT_REQUESTED, rule_number, reason)
+        notify.send(author, "edit_requested", debate, argument, reason)
+        log.record(
+            debate,
+            who.user,
+            "mediator",
+            "edit_requested",
+            reason,
+            rule_number=rule_number,
+            argument=argument,
+        )
+    db.session.flush()
+
+
+def _set(argument: Argument, visibility: Visibility, rule_number, reason) -> None:
+    argument.visibility = visibility
+    argument.moderation_rule = rule_number
+    argument.moderation_reason = reason
+    argument.queued_at = None
+    argument.hidden_by_id = None
+
+
+def _resolve_flags(argument: Argument) -> None:
+    db.session.execute(
+        update(Flag)
+        .where(Flag.argument_id == argument.id, Flag.resolved_at.is_(None))
+        .values(resolved_at=utcnow())
+    )
+    argument.flag_count = 0
+
+
+def _approve(argument: Argument) -> None:
+    """A pre-moderated argument goes public: now it counts in its parent's replies."""
+    from ..debates.services import count_in_tree
+
+    _set(argument, Visibility.SHOWN, None, "")
+    count_in_tree(argument)
+    from ..models import Participant
+
+    db.session.execute(
+        update(Participant)
+        .where(
+            Participant.debate_id == argument.debate_id, Participant.user_id == argument.author_id
+        )
+        .values(approved_posts=Participant.approved_posts + 1)
+    )
+
+
+def author_edited(argument: Argument) -> None:
+    """An argument collapsed for an edit goes back to the queue once its author edits it."""
+    if argument.visibility is Visibility.EDIT_REQUESTED:
+        argument.queued_at = utcnow()
+        notify.to_mediators(argument.debate, "new_flag", argument)
+
+
+# --- cooling-off ----------------------------------------------------------------------------
+
+
+def freeze(
+    who: Standing, debate: Debate, minutes: int, note: str, argument: Argument | None = None
+):
+    """Pause the whole debate, or one sub-thread, for `minutes`, with a public note."""
+    rules.require(rules.review(who, debate))
+    if not 1 <= minutes <= 7 * 24 * 60:
+        raise InvalidInput(_l("Choose between 1 minute and 7 days."))
+    until = utcnow() + timedelta(minutes=minutes)
+    if argument is None:
+        debate.frozen_until = until
+    else:
+        # The argument and everything below it: one range over the materialised path.
+        from ..debates.queries import subtree_scope
+
+        db.session.execute(
+            update(Argument)
+            .where(
+                Argument.debate_id == debate.id,
+                or_(Argument.id == argument.id, subtree_scope(argument)),
+            )
+            .values(frozen_until=until)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.expire(argument, ["frozen_until"])
+    from .models import NoteKind
+    from .services import post_note
+
+    post_note(who, debate, NoteKind.COOLING_OFF, note, argument)
+    log.record(debate, who.user, "mediator", "cooling_off", f"{minutes} min", argument=argument)
+
+
+def set_slow_mode(who: Standing, debate: Debate, minutes: int) -> None:
+    rules.require(rules.review(who, debate))
+    if not 0 <= minutes <= 24 * 60:
+        raise InvalidInput(_l("Choose between 0 (off) and 1,440 minutes."))
+    debate.slow_mode_minutes = minutes
+    log.record(debate, who.user, "mediator", "slow_mode", f"{minutes} min")

@@ -1,0 +1,271 @@
+"""Graduated, restorative sanctions, with appeals and two keys.
+
+Warning -> slow mode -> mute -> removal. Each tells the person which rule and why and can be
+appealed once, to a different mediator. A mute over 24 hours, or a removal, takes effect
+only when a second mediator from another community co-signs it.
+"""
+
+from datetime import timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from .. import rules
+from ..errors import Conflict, InvalidInput
+from ..extensions import db
+from ..models import Argument, Debate, Visibility, utcnow
+from ..rules import Standing
+from . import log, notify
+from .models import (
+    Appeal,
+    AppealOutcome,
+    DebateRole,
+    Role,
+    Sanction,
+    SanctionKind,
+    SanctionStatus,
+)
+from .review import rule_exists
+
+TWO_KEYS_ABOVE_MINUTES = 24 * 60
+
+
+def needs_second_key(kind: SanctionKind, duration_minutes: int | None) -> bool:
+    if kind is SanctionKind.REMOVAL:
+        return True
+    return kind is SanctionKind.MUTE and (duration_minutes or 0) > TWO_KEYS_ABOVE_MINUTES
+
+
+def issue(
+    who: Standing,
+    debate: Debate,
+    target: Standing,
+    kind: SanctionKind,
+    rule_number: int,
+    reason: str,
+    duration_minutes: int | None = None,
+    interval_minutes: int | None = None,
+) -> Sanction:
+    rules.require(rules.sanction(who, debate, target))
+    rule_exists(debate, rule_number)
+    if not reason.strip():
+        raise InvalidInput(_l("Give a reason: the person and the log will read it."))
+    if kind in (SanctionKind.SLOW_MODE, SanctionKind.MUTE) and not duration_minutes:
+        raise InvalidInput(_l("Say how long it lasts."))
+    if kind is SanctionKind.SLOW_MODE and not interval_minutes:
+        raise InvalidInput(_l("Say how many minutes between two posts."))
+    two_keys = needs_second_key(kind, duration_minutes)
+    sanction = Sanction(
+        debate_id=debate.id,
+        user_id=target.user.id,
+        kind=kind,
+        status=SanctionStatus.AWAITING_COSIGN if two_keys else SanctionStatus.ACTIVE,
+        rule_number=rule_number,
+        reason=reason,
+        duration_minutes=duration_minutes
+        if kind in (SanctionKind.SLOW_MODE, SanctionKind.MUTE)
+        else None,
+        interval_minutes=interval_minutes if kind is SanctionKind.SLOW_MODE else None,
+        issued_by_id=who.user.id,
+    )
+    db.session.add(sanction)
+    if not two_keys:
+        _start(sanction)
+    db.session.flush()
+    notify.send(target.user.id, "sanction", debate, detail=reason)
+    if two_keys:
+        notify.to_mediators(debate, "cosign_request", except_user_id=who.user.id)
+    log.record(
+        debate,
+        who.user,
+        "mediator",
+        f"sanction_{kind.value}",
+        reason,
+        rule_number=rule_number,
+        subject=target.user,
+    )
+    return sanction
+
+
+def cosign(who: Standing, sanction: Sanction) -> None:
+    debate = db.session.get(Debate, sanction.debate_id)
+    if sanction.status is not SanctionStatus.AWAITING_COSIGN:
+        raise Conflict(_l("This sanction does not await a signature."))
+    rules.require(
+        rules.cosign(
+            who, debate, mediator_community(debate, sanction.issued_by_id), sanction.issued_by_id
+        )
+    )
+    sanction.cosigned_by_id = who.user.id
+    sanction.status = SanctionStatus.ACTIVE
+    _start(sanction)
+    notify.send(sanction.user_id, "sanction_in_force", debate, detail=sanction.reason)
+    log.record(
+        debate,
+        who.user,
+        "mediator",
+        "sanction_cosigned",
+        sanction.kind.value,
+        rule_number=sanction.rule_number,
+        subject=sanction.user,
+    )
+
+
+def mediator_community(debate: Debate, user_id: int) -> int | None:
+    return db.session.scalar(
+        select(DebateRole.community_id)
+        .where(
+            DebateRole.debate_id == debate.id,
+            DebateRole.user_id == user_id,
+            DebateRole.role == Role.MEDIATOR,
+        )
+        .order_by(DebateRole.started_at.desc())
+        .limit(1)
+    )
+
+
+def _start(sanction: Sanction) -> None:
+    now = utcnow()
+    sanction.starts_at = now
+    if sanction.duration_minutes:
+        sanction.ends_at = now + timedelta(minutes=sanction.duration_minutes)
+
+
+def history(debate: Debate, user_id: int) -> list[Sanction]:
+    return db.session.scalars(
+        select(Sanction)
+        .where(Sanction.debate_id == debate.id, Sanction.user_id == user_id)
+        .order_by(Sanction.issued_at)
+    ).all()
+
+
+def next_step(debate: Debate, user_id: int) -> SanctionKind:
+    """The graduated ladder: suggest the step after the strongest one already taken."""
+    ladder = list(SanctionKind)
+    taken = [s.kind for s in history(debate, user_id) if s.status is not SanctionStatus.OVERTURNED]
+    if not taken:
+        return SanctionKind.WARNING
+    return ladder[min(max(ladder.index(k) for k in taken) + 1, len(ladder) - 1)]
+
+
+def awaiting_cosign(debate: Debate) -> list[Sanction]:
+    return db.session.scalars(
+        select(Sanction)
+        .where(Sanction.debate_id == debate.id, Sanction.status == SanctionStatus.AWAITING_COSIGN)
+        .order_by(Sanction.issued_at)
+    ).all()
+
+
+# --- appeals --------------------------------------------------------------------------------
+
+
+def check_appeal(who: Standing, debate: Debate, *, argument=None, sanction=None) -> None:
+    """Raise unless `who` may appeal the decision on this argument or this sanction."""
+    if argument is not None:
+        if argument.visibility not in (Visibility.HIDDEN, Visibility.EDIT_REQUESTED):
+            raise Conflict(_l("Only a hidden or collapsed argument can be appealed."))
+        already = db.session.scalar(select(Appeal.id).where(Appeal.argument_id == argument.id))
+        rules.require(rules.appeal(who, debate, argument.author_id, already is not None))
+    else:
+        already = db.session.scalar(select(Appeal.id).where(Appeal.sanction_id == sanction.id))
+        rules.require(rules.appeal(who, debate, sanction.user_id, already is not None))
+
+
+def appeal_argument(who: Standing, argument: Argument, text: str) -> Appeal:
+    debate = argument.debate
+    check_appeal(who, debate, argument=argument)
+    decided_against = db.session.scalar(
+        select(log.LogEntry.actor_id)
+        .where(
+            log.LogEntry.argument_id == argument.id,
+            log.LogEntry.action.in_(
+                (
+                    "argument_hidden",
+                    "argument_hidden_urgently",
+                    "urgent_hide_confirmed",
+                    "edit_requested",
+                )
+            ),
+        )
+        .order_by(log.LogEntry.id.desc())
+        .limit(1)
+    )
+    return _file(who, debate, text, decided_against, argument_id=argument.id)
+
+
+def appeal_sanction(who: Standing, sanction: Sanction, text: str) -> Appeal:
+    debate = db.session.get(Debate, sanction.debate_id)
+    check_appeal(who, debate, sanction=sanction)
+    return _file(who, debate, text, sanction.issued_by_id, sanction_id=sanction.id)
+
+
+def _file(who, debate, text, decided_against, **subject) -> Appeal:
+    text = text.strip()
+    if not 10 <= len(text) <= 2000:
+        raise InvalidInput(_l("Explain your appeal in 10 to 2000 characters."))
+    appeal = Appeal(
+        debate_id=debate.id,
+        appellant_id=who.user.id,
+        text=text,
+        decided_against_id=decided_against,
+        **subject,
+    )
+    db.session.add(appeal)
+    db.session.flush()
+    notify.to_mediators(debate, "new_appeal", except_user_id=decided_against)
+    log.record(
+        debate,
+        who.user,
+        "participant",
+        "appeal_filed",
+        text,
+        argument=db.session.get(Argument, subject["argument_id"])
+        if "argument_id" in subject
+        else None,
+    )
+    return appeal
+
+
+def open_appeals(debate: Debate) -> list[Appeal]:
+    return db.session.scalars(
+        select(Appeal)
+        .where(Appeal.debate_id == debate.id, Appeal.decided_at.is_(None))
+        .order_by(Appeal.created_at)
+    ).all()
+
+
+def decide_appeal(who: Standing, appeal: Appeal, outcome: AppealOutcome, reason: str) -> None:
+    debate = db.session.get(Debate, appeal.debate_id)
+    rules.require(rules.decide_appeal(who, debate, appeal.decided_against_id))
+    if appeal.decided_at is not None:
+        raise Conflict(_l("This appeal was already decided."))
+    if not reason.strip():
+        raise InvalidInput(_l("Give a reason: the person and the log will read it."))
+    appeal.decided_by_id = who.user.id
+    appeal.decided_at = utcnow()
+    appeal.outcome = outcome
+    appeal.decision_reason = reason
+    argument = db.session.get(Argument, appeal.argument_id) if appeal.argument_id else None
+    if outcome is AppealOutcome.OVERTURNED:
+        if argument is not None:
+            argument.visibility = Visibility.SHOWN
+            argument.moderation_rule = None
+            argument.moderation_reason = ""
+            argument.queued_at = None
+            argument.hidden_by_id = None
+        else:
+            sanction = db.session.get(Sanction, appeal.sanction_id)
+            sanction.status = SanctionStatus.OVERTURNED
+            sanction.ends_at = utcnow()
+    notify.send(
+        appeal.appellant_id, "appeal_decided", debate, argument, f"{outcome.value}: {reason}"
+    )
+    log.record(
+        debate,
+        who.user,
+        "mediator",
+        f"appeal_{outcome.value}",
+        reason,
+        argument=argument,
+        subject=appeal.appellant,
+    )
