@@ -242,3 +242,102 @@ def test_layout_fits_the_screen_and_screenshots(browser, live_server, width, tmp
     if folder:
         page.screenshot(path=os.path.join(folder, f"debate-{width}.png"), full_page=width < 900)
     context.close()
+
+
+def shot(page, name):
+    """Screenshots for the README when DELIBERATE_SCREENSHOTS names a folder."""
+    folder = os.environ.get("DELIBERATE_SCREENSHOTS")
+    if folder:
+        page.set_viewport_size({"width": 1000, "height": 900})
+        page.screenshot(path=os.path.join(folder, f"{name}.png"))
+
+
+def login(browser, live_server, email):
+    context = browser.new_context(base_url=live_server, java_script_enabled=False)
+    page = context.new_page()
+    page.goto("/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill("correct horse battery")
+    page.get_by_role("button", name="Log in").click()
+    assert page.get_by_role("link", name="Inbox").is_visible()
+    return page
+
+
+def test_flag_hide_appeal_restore_and_the_public_log(browser, live_server, make_user, join):
+    from deliberate.debates.services import post_argument, standing
+    from deliberate.extensions import db
+    from deliberate.models import Debate, Stance
+    from deliberate.moderation import services as moderation
+    from deliberate.moderation.models import Role
+
+    debate = db.session.query(Debate).filter_by(slug="un-talks-mali-jnim").one()
+    organiser = debate.organiser
+    herders, farmers = moderation.communities(debate)[:2]
+    for name, community in (("Mediator One", herders), ("Mediator Two", farmers)):
+        make_user(pseudonym=name, email=f"{name.split()[1].lower()}@example.org")
+        moderation.appoint(standing(organiser, debate), debate, name, Role.MEDIATOR, community.id)
+    author = make_user(pseudonym="Bold Author", email="author@example.org")
+    make_user(pseudonym="Careful Reader", email="reader@example.org")
+    argument = post_argument(join(author, debate), debate, Stance.CON,
+                             "Everyone who backs talks is a traitor and a coward.")
+    db.session.commit()
+    url = f"{MAIN}/a/{argument.id}"
+
+    reader = login(browser, live_server, "reader@example.org")
+    reader.goto(MAIN)
+    reader.get_by_role("radio", name="Undecided").check()
+    reader.get_by_label("I accept the ground rules").check()
+    reader.get_by_role("button", name="Record my opening position").click()
+    reader.goto(url)
+    reader.get_by_role("link", name="Flag this argument").click()
+    reader.get_by_label("Which ground rule does it break?").select_option("1")
+    reader.get_by_label("Note for the mediators (optional)").fill("Insults instead of arguments.")
+    reader.get_by_role("button", name="Send the flag").click()
+    assert reader.get_by_text("The mediators will review this argument.").is_visible()
+
+    first = login(browser, live_server, "one@example.org")
+    first.goto(f"{MAIN}/queue")
+    item = first.locator(f"#q{argument.id}")
+    assert item.get_by_text("Flag: rule 1.").is_visible()
+    shot(first, "mediator-queue")
+    item.get_by_label("Decision").select_option("hide")
+    item.get_by_label("Ground rule").select_option("1")
+    item.get_by_label("Reason, for the author and the public log").fill("Calling people traitors breaks rule 1.")
+    item.get_by_role("button", name="Decide").click()
+    assert first.get_by_text("Decision recorded").is_visible()
+
+    writer = login(browser, live_server, "author@example.org")
+    assert writer.locator(".site-nav b.badge").is_visible()  # unread count
+    writer.get_by_role("link", name="Inbox").click()
+    assert writer.get_by_text("A mediator hid your argument.").is_visible()
+    assert writer.get_by_text("Calling people traitors breaks rule 1.").is_visible()
+    shot(writer, "author-inbox")
+    writer.get_by_role("link", name="See the argument").first.click()
+    writer.get_by_role("link", name="Appeal").click()
+    writer.get_by_label("Why should this decision change?").fill(
+        "I attacked a position, not a person; I can reword it."
+    )
+    writer.get_by_role("button", name="Send my appeal").click()
+    assert writer.get_by_text("Your appeal is sent.").is_visible()
+
+    # The mediator who hid it cannot decide the appeal; the second one can.
+    first.goto(f"{MAIN}/queue")
+    assert first.get_by_text("A different mediator must decide an appeal").is_visible()
+    second = login(browser, live_server, "two@example.org")
+    second.goto(f"{MAIN}/queue")
+    appeals = second.locator("#appeals-title").locator("xpath=..")
+    appeals.get_by_label("Outcome").select_option("overturned")
+    appeals.get_by_label("Reason").fill("Harsh, but aimed at positions; restored.")
+    appeals.get_by_role("button", name="Decide the appeal").click()
+    assert second.get_by_text("The appeal is decided").is_visible()
+
+    reader.goto(MAIN)
+    assert reader.get_by_text("Everyone who backs talks is a traitor").is_visible()
+    reader.goto(f"{MAIN}/moderation")
+    shot(reader, "moderation-log")
+    log = reader.locator("ol.log").inner_text()
+    for action in ("hid an argument", "appealed a decision", "overturned a decision on appeal"):
+        assert action in log
+    assert "Mediator One" in log and "Mediator Two" in log
+    for page in (reader, first, writer, second):
+        page.context.close()
