@@ -179,7 +179,7 @@ class AppealDecisionForm(FlaskForm):
 
 class SanctionForm(FlaskForm):
     kind = SelectField(
-        _l("Step"),
+        _l("Sanction"),
         choices=[
             SelectChoice("warning", _l("Warning")),
             SelectChoice("slow_mode", _l("Slow mode")),

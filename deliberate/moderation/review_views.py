@@ -197,7 +197,7 @@ def sanction(slug: str, user_id: int):
         else:
             db.session.commit()
             flash(
-                _("The step is recorded; the person is told and the public log shows it."),
+                _("The sanction is recorded; the person is told and the public log shows it."),
                 "success",
             )
             return back_to_queue(slug)
