@@ -278,8 +278,12 @@ def test_flag_hide_appeal_restore_and_the_public_log(browser, live_server, make_
         moderation.appoint(standing(organiser, debate), debate, name, Role.MEDIATOR, community.id)
     author = make_user(pseudonym="Bold Author", email="author@example.org")
     make_user(pseudonym="Careful Reader", email="reader@example.org")
-    argument = post_argument(join(author, debate), debate, Stance.CON,
-                             "Everyone who backs talks is a traitor and a coward.")
+    argument = post_argument(
+        join(author, debate),
+        debate,
+        Stance.CON,
+        "Everyone who backs talks is a traitor and a coward.",
+    )
     db.session.commit()
     url = f"{MAIN}/a/{argument.id}"
 
@@ -302,7 +306,9 @@ def test_flag_hide_appeal_restore_and_the_public_log(browser, live_server, make_
     shot(first, "mediator-queue")
     item.get_by_label("Decision").select_option("hide")
     item.get_by_label("Ground rule").select_option("1")
-    item.get_by_label("Reason, for the author and the public log").fill("Calling people traitors breaks rule 1.")
+    item.get_by_label("Reason, for the author and the public log").fill(
+        "Calling people traitors breaks rule 1."
+    )
     item.get_by_role("button", name="Decide").click()
     assert first.get_by_text("Decision recorded").is_visible()
 

@@ -288,3 +288,39 @@ def test_hidden_arguments_show_a_placeholder_and_keep_replies(world, client, mak
     assert "[hidden by a mediator: rule 1]" in html and "A sharp argument" not in html
     assert "A reply that stays." in html
     assert reply.id
+
+
+def test_merging_a_duplicate_moves_replies_and_votes_and_keeps_counts_true(
+    world, client, make_argument, make_user, vote
+):
+    debate, target, _author, people, mediator = world
+    duplicate = make_argument(debate, author=people[0], body="The same point, said a second time.")
+    reply = make_argument(
+        debate, author=people[1], stance="con", parent=duplicate, body="A reply to the copy."
+    )
+    deeper = make_argument(debate, author=people[2], parent=reply, body="A deeper reply below it.")
+    vote(people[3], duplicate, 1)
+    vote(people[4], duplicate, -1)
+    vote(people[4], target, 1)  # already voted on the target: this vote stays theirs
+    review.decide(
+        mediator("Med A"),
+        duplicate,
+        review.Decision.DUPLICATE,
+        reason="Same point.",
+        duplicate_of=target,
+    )
+    db.session.commit()
+    db.session.expire_all()
+    assert duplicate.visibility is Visibility.MERGED and duplicate.merged_into_id == target.id
+    assert (reply.parent_id, reply.depth, deeper.depth) == (target.id, 1, 2)
+    assert reply.path.startswith(target.path) and deeper.path.startswith(reply.path)
+    assert (target.reply_count, target.descendant_count) == (1, 2)
+    assert (target.agree_count, target.disagree_count) == (2, 0)
+    debate = db.session.get(Debate, debate.id)
+    assert debate.argument_count == 3 and debate.vote_count == 2
+    response = client.get(f"/d/{debate.slug}/a/{duplicate.id}")
+    assert response.status_code == 301 and response.headers["Location"].endswith(f"/a/{target.id}")
+    html = client.get(f"/d/{debate.slug}").get_data(as_text=True)
+    assert "A deeper reply below it." in html and "said a second time" not in html
+    with pytest.raises(Exception, match="own replies"):
+        review.decide(mediator("Med A"), target, review.Decision.DUPLICATE, duplicate_of=deeper)

@@ -21,7 +21,7 @@ from .. import rules
 from ..extensions import db, limiter
 from ..forms import EmptyForm
 from ..http import safe_next
-from ..models import Argument, ArgumentRevision, Debate, Position, Stance
+from ..models import Argument, ArgumentRevision, Debate, Position, Stance, Visibility
 from ..moderation import services as moderation
 from ..moderation.services import apply_due_phase_changes
 from ..rules import Standing
@@ -138,6 +138,11 @@ def debate(slug: str):
 def argument(slug: str, argument_id: int):
     debate, who = load_debate(slug)
     argument = load_argument(debate, argument_id)
+    if argument.visibility is Visibility.MERGED and argument.merged_into_id:
+        # A duplicate's address stays valid: it leads to the argument it was merged into.
+        return redirect(
+            url_for("debates.argument", slug=slug, argument_id=argument.merged_into_id), 301
+        )
     config = current_app.config
     sort = chosen_sort()
     top_limit = shown_limit("n", config["CHILDREN_PER_NODE"])

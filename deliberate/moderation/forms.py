@@ -134,7 +134,13 @@ class DecisionForm(FlaskForm):
             ),
             SelectChoice("request_edit", _l("Collapse it and ask the author to edit it")),
             SelectChoice("approve", _l("Approve it (pre-moderation)")),
+            SelectChoice("duplicate", _l("Merge it into the argument it duplicates")),
         ],
+    )
+    duplicate_of = IntegerField(
+        _l("It duplicates argument number (for a merge)"),
+        description=_l("The number at the end of the other argument's link (…/a/12)."),
+        validators=[Optional()],
     )
     rule = SelectField(_l("Ground rule"), default="")
     reason = TextAreaField(

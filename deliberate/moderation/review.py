@@ -8,7 +8,7 @@ import enum
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, case, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import rules
@@ -28,6 +28,7 @@ class Decision(enum.StrEnum):
     URGENT_HIDE = "urgent_hide"
     REQUEST_EDIT = "request_edit"
     APPROVE = "approve"
+    DUPLICATE = "duplicate"
 
 
 def rule_exists(debate: Debate, number: int | None) -> int:
@@ -126,10 +127,11 @@ def decide(
     decision: Decision,
     rule_number: int | None = None,
     reason: str = "",
+    duplicate_of: Argument | None = None,
 ) -> None:
     debate = argument.debate
     rules.require(rules.review(who, debate))
-    if argument.queued_at is None and decision is not Decision.URGENT_HIDE:
+    if argument.queued_at is None and decision not in (Decision.URGENT_HIDE, Decision.DUPLICATE):
         raise Conflict(_l("This argument is not waiting for a decision."))
     if decision in (Decision.HIDE, Decision.URGENT_HIDE, Decision.REQUEST_EDIT):
         rule_exists(debate, rule_number)
@@ -172,6 +174,19 @@ def decide(
             reason,
             rule_number=rule_number,
             argument=argument,
+        )
+    elif decision is Decision.DUPLICATE:
+        if duplicate_of is None:
+            raise InvalidInput(_l("Give the id of the argument it duplicates."))
+        merge(argument, duplicate_of)
+        notify.send(author, "merged", debate, duplicate_of, reason)
+        log.record(
+            debate,
+            who.user,
+            "mediator",
+            "argument_merged",
+            f"#{argument.id} → #{duplicate_of.id} {reason}".strip(),
+            argument=duplicate_of,
         )
     elif decision is Decision.REQUEST_EDIT:
         _set(argument, Visibility.EDIT_REQUESTED, rule_number, reason)
@@ -227,6 +242,102 @@ def author_edited(argument: Argument) -> None:
     if argument.visibility is Visibility.EDIT_REQUESTED:
         argument.queued_at = utcnow()
         notify.to_mediators(argument.debate, "new_flag", argument)
+
+
+# --- duplicates -----------------------------------------------------------------------------
+
+
+def merge(duplicate: Argument, target: Argument) -> None:
+    """Fold `duplicate` into `target`: its replies (with their subtrees) and its votes move;
+    its address redirects. Counters on both sides change in the same transaction."""
+    from ..debates.queries import subtree_scope
+    from ..debates.services import _bump, wilson_lower_bound
+    from ..models import ArgumentVote
+
+    if target.debate_id != duplicate.debate_id or target.id == duplicate.id:
+        raise InvalidInput(_l("Choose another argument of the same debate."))
+    if target.path.startswith(duplicate.path) or not target.is_shown or target.is_deleted:
+        raise InvalidInput(
+            _l("Choose a visible argument that is not among the duplicate's own replies.")
+        )
+    moved, children = duplicate.descendant_count, duplicate.reply_count
+    cut = len(duplicate.path)
+    # The subtree moves under the target: new path prefix, depth shifted.
+    db.session.execute(
+        update(Argument)
+        .where(Argument.debate_id == duplicate.debate_id, subtree_scope(duplicate))
+        .values(
+            path=target.path + func.substr(Argument.path, cut + 1),
+            depth=Argument.depth + (target.depth - duplicate.depth),
+            parent_id=case(
+                (Argument.parent_id == duplicate.id, target.id), else_=Argument.parent_id
+            ),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    # The target and its ancestors gain the moved replies...
+    db.session.execute(
+        update(Argument)
+        .where(Argument.id.in_([*target.ancestor_ids, target.id]))
+        .values(
+            descendant_count=Argument.descendant_count + moved,
+            reply_count=Argument.reply_count + case((Argument.id == target.id, children), else_=0),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    # ...the duplicate's ancestors lose them and the duplicate itself.
+    if duplicate.parent_id is not None:
+        db.session.execute(
+            update(Argument)
+            .where(Argument.id.in_(duplicate.ancestor_ids))
+            .values(
+                descendant_count=Argument.descendant_count - (moved + 1),
+                reply_count=Argument.reply_count
+                - case((Argument.id == duplicate.parent_id, 1), else_=0),
+            )
+            .execution_options(synchronize_session=False)
+        )
+    # Votes move, except where the voter already voted on the target or wrote it.
+    voted_on_target = select(ArgumentVote.user_id).where(ArgumentVote.argument_id == target.id)
+    db.session.execute(
+        update(ArgumentVote)
+        .where(
+            ArgumentVote.argument_id == duplicate.id,
+            ArgumentVote.user_id.not_in(voted_on_target),
+            ArgumentVote.user_id != target.author_id,
+        )
+        .values(argument_id=target.id)
+        .execution_options(synchronize_session=False)
+    )
+    dropped = db.session.execute(
+        delete(ArgumentVote).where(ArgumentVote.argument_id == duplicate.id)
+    ).rowcount
+    agree, disagree = (
+        db.session.scalar(
+            select(func.count()).where(
+                ArgumentVote.argument_id == target.id, ArgumentVote.value == v
+            )
+        )
+        for v in (1, -1)
+    )
+    db.session.execute(
+        update(Argument)
+        .where(Argument.id == target.id)
+        .values(
+            agree_count=agree, disagree_count=disagree, score=wilson_lower_bound(agree, disagree)
+        )
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        update(Argument)
+        .where(Argument.id == duplicate.id)
+        .values(reply_count=0, descendant_count=0, agree_count=0, disagree_count=0, score=0.0)
+        .execution_options(synchronize_session=False)
+    )
+    _bump(Debate, duplicate.debate_id, argument_count=-1, vote_count=-dropped)
+    db.session.expire_all()
+    _set(duplicate, Visibility.MERGED, None, "")
+    duplicate.merged_into_id = target.id
 
 
 # --- cooling-off ----------------------------------------------------------------------------

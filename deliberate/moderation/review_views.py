@@ -94,9 +94,10 @@ def decide(slug: str, argument_id: int):
     if not form.validate_on_submit():
         abort(400)
     rule = int(form.rule.data) if form.rule.data else None
+    target = load_argument(debate, form.duplicate_of.data) if form.duplicate_of.data else None
     try:
         review.decide(
-            who, argument, review.Decision(form.decision.data), rule, form.reason.data or ""
+            who, argument, review.Decision(form.decision.data), rule, form.reason.data or "", target
         )
     except DomainError as error:
         if error.status != 400:
