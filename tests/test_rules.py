@@ -160,3 +160,53 @@ def test_posting_needs_the_ground_rules_accepted(app):
     participant = member(PARTICIPANT)
     participant.rules_accepted_at = None
     assert outcome(rules.post_argument(Standing(user(PARTICIPANT), participant), debate)) == 403
+
+
+# Moderation and agreement actions, on an open debate. The sanction target is a participant;
+# the cosign, appeal and decide-appeal columns concern a decision taken by "another mediator"
+# (id 99, independent) about the author.
+MODERATION = {
+    "flag": lambda w, d, a: rules.flag_argument(w, d, a),
+    "review": lambda w, d, a: rules.review(w, d),
+    "sanction": lambda w, d, a: rules.sanction(w, d, ROLES["participant"]()),
+    "cosign": lambda w, d, a: rules.cosign(w, d, 7, 99),
+    "appeal": lambda w, d, a: rules.appeal(w, d, AUTHOR, False),
+    "decide_appeal": lambda w, d, a: rules.decide_appeal(w, d, 99),
+    "draft_agreement": lambda w, d, a: rules.draft_agreement(w, d),
+    "endorse": lambda w, d, a: rules.endorse_agreement(w, d),
+}
+
+# fmt: off
+MODERATION_TABLE = {
+    #               flag  review sanction cosign appeal decide draft  endorse
+    "anonymous":   (403,  403,   403,     403,   403,   403,   403,   403),
+    "visitor":     (403,  403,   403,     403,   403,   403,   403,   403),
+    "participant": ("ok", 403,   403,     403,   403,   403,   403,   "ok"),
+    "author":      (403,  403,   403,     403,   "ok",  403,   403,   "ok"),
+    "organiser":   (403,  403,   403,     403,   403,   403,   403,   403),
+    "mediator":    (403,  "ok",  "ok",    "ok",  403,   "ok",  "ok",  403),
+    "admin":       (403,  403,   403,     403,   403,   403,   403,   403),
+}
+# fmt: on
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+def test_moderation_permission_table(app, role):
+    actual = {}
+    for name, act in MODERATION.items():
+        debate, argument = build(Phase.OPEN)
+        actual[name] = outcome(act(ROLES[role](), debate, argument))
+    assert actual == dict(zip(MODERATION, MODERATION_TABLE[role], strict=True))
+
+
+def test_sanctions_stop_taking_part(app):
+    from types import SimpleNamespace
+
+    debate, argument = build(Phase.OPEN)
+    for kind in ("mute", "removal"):
+        muted = Standing(
+            user(PARTICIPANT), member(PARTICIPANT), sanctions=(SimpleNamespace(kind=kind),)
+        )
+        assert outcome(rules.post_argument(muted, debate)) == 403
+        assert outcome(rules.vote_on_argument(muted, debate, argument)) == 403
+        assert outcome(rules.flag_argument(muted, debate, argument)) == 403

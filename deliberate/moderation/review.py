@@ -8,7 +8,7 @@ import enum
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, delete, func, or_, select, update
+from sqlalchemy import case, delete, func, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import rules
@@ -103,10 +103,8 @@ def queue(
     rules.require(rules.review(who, debate))
     query = select(Argument).where(Argument.debate_id == debate.id, Argument.queued_at.is_not(None))
     if after is not None:
-        at, last_id = after
-        query = query.where(
-            or_(Argument.queued_at > at, and_(Argument.queued_at == at, Argument.id > last_id))
-        )
+        # A row-value comparison, which both SQLite and PostgreSQL answer from the index.
+        query = query.where(tuple_(Argument.queued_at, Argument.id) > tuple_(*after))
     return db.session.scalars(query.order_by(Argument.queued_at, Argument.id).limit(limit)).all()
 
 
