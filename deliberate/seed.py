@@ -3,6 +3,7 @@
 from sqlalchemy import select
 
 from .accounts.services import pseudonym_key
+from .agreements import services as agreements
 from .debates import services
 from .extensions import db
 from .models import Debate, Phase, Position, Stance, User
@@ -10,6 +11,7 @@ from .moderation import services as moderation
 from .moderation.models import NoteKind, Role
 from .rules import Standing
 from .seed_content import (
+    AGREEMENT,
     COMMUNITIES,
     DEBATES,
     DECLARED,
@@ -87,6 +89,10 @@ def seed_debate(spec: dict, users: dict[str, User]) -> Debate:
     if main:
         mediator = Standing(users["sekou"], roles=frozenset({"mediator"}))
         moderation.post_note(mediator, debate, NoteKind.SUMMARY, SUMMARY_NOTE)
+        for kind, text, endorse, oppose in AGREEMENT:
+            point = agreements.add_point(mediator, debate, kind, text)
+            for key, value in [(k, 1) for k in endorse] + [(k, -1) for k in oppose]:
+                agreements.endorse(standing[key], point, value)
     return debate
 
 

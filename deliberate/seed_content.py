@@ -1569,3 +1569,28 @@ SUMMARY_NOTE = (
     "women and minorities, and on who should lead any mediation. Arguments with sources on "
     "these two points would help most."
 )
+
+#: The mediators' draft agreement for the main debate: (kind, text, who endorses, who objects).
+AGREEMENT = [
+    (
+        "common_ground",
+        "Military operations alone have not brought security to central and northern Mali; "
+        "whatever is decided about JNIM, local mediation deserves lasting support.",
+        ["mariam", "amina", "awa", "fatoumata", "hamadoun", "ogobara", "moussa"],
+        ["alassane"],
+    ),
+    (
+        "disagreement",
+        "Whether a negotiated settlement with JNIM would protect or endanger the rights of "
+        "women and minorities remains disputed.",
+        ["aissata", "awa"],
+        ["fadimata"],
+    ),
+    (
+        "next_step",
+        "Ask ECOWAS and the African Union whether either would act as a neutral mediator, and "
+        "report back to participants before any talks are proposed.",
+        ["mariam", "aissata", "intalla"],
+        [],
+    ),
+]

@@ -9,6 +9,7 @@ from ..extensions import db, limiter, login_manager
 from ..forms import EmptyForm
 from ..http import safe_next
 from ..models import Argument, ArgumentVote, Debate, Participant, User
+from ..moderation.models import DebateRole
 from . import services
 from .forms import LoginForm, RegisterForm
 
@@ -97,6 +98,12 @@ def account():
         .where(Participant.user_id == current_user.id)
         .order_by(Participant.joined_at.desc())
     ).all()
+    roles = db.session.execute(
+        select(DebateRole, Debate)
+        .join(Debate, Debate.id == DebateRole.debate_id)
+        .where(DebateRole.user_id == current_user.id, DebateRole.ended_at.is_(None))
+        .order_by(Debate.created_at.desc())
+    ).all()
     return render_template(
-        "accounts/account.html", arguments=arguments, votes=votes, positions=positions
+        "accounts/account.html", arguments=arguments, votes=votes, positions=positions, roles=roles
     )

@@ -45,6 +45,16 @@ def rule_exists(debate: Debate, number: int | None) -> int:
     return number
 
 
+def citing(debate: Debate, rule_number: int, reason: str) -> str:
+    """What the person concerned reads: the rule, in full, and the mediator's reason."""
+    text = db.session.scalar(
+        select(GroundRule.text).where(
+            GroundRule.debate_id == debate.id, GroundRule.number == rule_number
+        )
+    )
+    return f"{rule_number}. {text} — {reason}"
+
+
 # --- flags ----------------------------------------------------------------------------------
 
 
@@ -153,7 +163,7 @@ def decide(
         confirming = argument.visibility is Visibility.HIDDEN and argument.hidden_by_id is not None
         _set(argument, Visibility.HIDDEN, rule_number, reason)
         if not confirming:
-            notify.send(author, "hidden", debate, argument, reason)
+            notify.send(author, "hidden", debate, argument, citing(debate, rule_number, reason))
         action = "urgent_hide_confirmed" if confirming else "argument_hidden"
         log.record(
             debate, who.user, "mediator", action, reason, rule_number=rule_number, argument=argument
@@ -162,7 +172,9 @@ def decide(
         _set(argument, Visibility.HIDDEN, rule_number, reason)
         argument.hidden_by_id = who.user.id
         argument.queued_at = utcnow()  # back in the queue, for a second mediator
-        notify.send(author, "hidden_urgently", debate, argument, reason)
+        notify.send(
+            author, "hidden_urgently", debate, argument, citing(debate, rule_number, reason)
+        )
         notify.to_mediators(debate, "urgent_hide", argument, except_user_id=who.user.id)
         log.record(
             debate,
@@ -188,7 +200,7 @@ def decide(
         )
     elif decision is Decision.REQUEST_EDIT:
         _set(argument, Visibility.EDIT_REQUESTED, rule_number, reason)
-        notify.send(author, "edit_requested", debate, argument, reason)
+        notify.send(author, "edit_requested", debate, argument, citing(debate, rule_number, reason))
         log.record(
             debate,
             who.user,

@@ -25,7 +25,7 @@ from .models import (
     SanctionKind,
     SanctionStatus,
 )
-from .review import rule_exists
+from .review import citing, rule_exists
 
 TWO_KEYS_ABOVE_MINUTES = 24 * 60
 
@@ -72,7 +72,7 @@ def issue(
     if not two_keys:
         _start(sanction)
     db.session.flush()
-    notify.send(target.user.id, "sanction", debate, detail=reason)
+    notify.send(target.user.id, "sanction", debate, detail=citing(debate, rule_number, reason))
     if two_keys:
         notify.to_mediators(debate, "cosign_request", except_user_id=who.user.id)
     log.record(
@@ -99,7 +99,12 @@ def cosign(who: Standing, sanction: Sanction) -> None:
     sanction.cosigned_by_id = who.user.id
     sanction.status = SanctionStatus.ACTIVE
     _start(sanction)
-    notify.send(sanction.user_id, "sanction_in_force", debate, detail=sanction.reason)
+    notify.send(
+        sanction.user_id,
+        "sanction_in_force",
+        debate,
+        detail=citing(debate, sanction.rule_number, sanction.reason),
+    )
     log.record(
         debate,
         who.user,
