@@ -1,15 +1,13 @@
 """Flags, the review queue, decisions, appeals, sanctions with two keys, cooling-off,
 pre-moderation and the inbox."""
 
-from datetime import UTC, datetime, timedelta
-
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from deliberate.debates import services as debates
 from deliberate.errors import Conflict, NotAllowed, WrongPhase
 from deliberate.extensions import db
-from deliberate.models import Argument, Debate, Participant, Stance, Visibility
+from deliberate.models import Debate, Stance, Visibility
 from deliberate.moderation import notify, review, sanctions
 from deliberate.moderation import services as moderation
 from deliberate.moderation.models import (
@@ -33,7 +31,6 @@ def world(app, make_user, make_debate, make_argument, join):
     running = standing(organiser, debate)
     moderation.set_communities(running, debate, ["Herders", "Farmers"])
     herders, farmers = moderation.communities(debate)
-    mediators = {}
     for name, community in (("Med A", herders.id), ("Med B", farmers.id), ("Med C", None)):
         make_user(pseudonym=name, email=f"{name.replace(' ', '').lower()}@example.org")
         moderation.appoint(running, debate, name, Role.MEDIATOR, community)
