@@ -151,10 +151,12 @@ def appeal(who: Standing, debate: Debate, affected_user_id: int, already_appeale
     return None
 
 
-def decide_appeal(who: Standing, debate: Debate, decided_against_id: int | None) -> Refusal:
+def decide_appeal(who: Standing, debate: Debate, took_part: frozenset | set) -> Refusal:
+    """`took_part`: every mediator who took the decision appealed (the one who hid it and the
+    one who confirmed, the issuer of a sanction and its co-signer). None of them decides."""
     if not who.is_mediator:
         return NotAllowed(NOT_A_MEDIATOR)
-    if decided_against_id == who.user.id:
+    if who.user.id in took_part:
         return NotAllowed(_l("A different mediator must decide an appeal against your decision."))
     return None
 
@@ -180,7 +182,20 @@ def endorse_agreement(who: Standing, debate: Debate) -> Refusal:
         return NotAllowed(MEDIATORS_STAY_NEUTRAL)
     if who.participant is None:
         return NotAllowed(JOIN_FIRST)
+    if who.sanctioned("removal"):
+        return NotAllowed(_l("A mediator removed you from this debate. You can still read it."))
     return None
+
+
+# --- reading moderated text -------------------------------------------------------------
+
+
+def read_argument(who: Standing, argument: Argument) -> bool:
+    """Whether `who` may read an argument's text: everyone while it is shown (or collapsed
+    for an edit); otherwise only its author and the debate's mediators."""
+    if argument.visibility.value in ("shown", "edit_requested"):
+        return True
+    return who.is_mediator or (who.signed_in and who.user.id == argument.author_id)
 
 
 # --- taking part ----------------------------------------------------------------------------
@@ -251,6 +266,9 @@ def edit_argument(who: Standing, debate: Debate, argument: Argument) -> Refusal:
         return _not_now(debate)
     if argument.is_deleted:
         return NotAllowed(_l("This argument was deleted."))
+    refusal = _sanctioned(who) or _frozen(debate, argument)
+    if refusal:
+        return refusal
     if argument.visibility.value in ("hidden", "merged"):
         return NotAllowed(_l("A mediator hid this argument; you can appeal instead."))
     return None
@@ -275,6 +293,10 @@ def _take_part(who: Standing, debate: Debate, *, open_for: bool) -> Refusal:
         return NotAllowed(MEDIATORS_STAY_NEUTRAL)
     if who.participant is None:
         return NotAllowed(JOIN_FIRST)
+    return _sanctioned(who)
+
+
+def _sanctioned(who: Standing) -> Refusal:
     if who.sanctioned("removal"):
         return NotAllowed(_l("A mediator removed you from this debate. You can still read it."))
     if who.sanctioned("mute"):
@@ -284,16 +306,24 @@ def _take_part(who: Standing, debate: Debate, *, open_for: bool) -> Refusal:
     return None
 
 
-def _cooling_off(who: Standing, debate: Debate, parent: Argument | None) -> Refusal:
+def _frozen(debate: Debate, argument: Argument | None) -> Refusal:
     now = utcnow()
     if debate.frozen_until and debate.frozen_until > now:
         return WrongPhase(
             _l("The mediators have paused this debate for a while to let it cool down.")
         )
-    if parent is not None and parent.frozen_until and parent.frozen_until > now:
+    if argument is not None and argument.frozen_until and argument.frozen_until > now:
         return WrongPhase(
             _l("The mediators have paused this thread for a while to let it cool down.")
         )
+    return None
+
+
+def _cooling_off(who: Standing, debate: Debate, parent: Argument | None) -> Refusal:
+    refusal = _frozen(debate, parent)
+    if refusal:
+        return refusal
+    now = utcnow()
     slow = who.sanctioned("slow_mode")
     minutes = max(debate.slow_mode_minutes or 0, slow.interval_minutes if slow else 0)
     last = who.participant.last_posted_at

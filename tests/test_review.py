@@ -321,3 +321,108 @@ def test_merging_a_duplicate_moves_replies_and_votes_and_keeps_counts_true(
     assert "A deeper reply below it." in html and "said a second time" not in html
     with pytest.raises(Exception, match="own replies"):
         review.decide(mediator("Med A"), target, review.Decision.DUPLICATE, duplicate_of=deeper)
+
+
+def test_hidden_text_reaches_no_page_title_trail_history_or_api(world, client, make_argument):
+    debate, argument, _author, people, mediator = world
+    reply = make_argument(
+        debate, author=people[0], stance="con", parent=argument, body="A reply below it."
+    )
+    review.decide(
+        mediator("Med A"), argument, review.Decision.URGENT_HIDE, 2, "It names a village."
+    )
+    db.session.commit()
+    secret = "A sharp argument"
+    for url in (f"/d/{debate.slug}/a/{argument.id}", f"/d/{debate.slug}/a/{reply.id}"):
+        assert secret not in client.get(url).get_data(as_text=True), url
+    assert client.get(f"/d/{debate.slug}/a/{argument.id}/history").status_code == 404
+    data = client.get(f"/api/v1/debates/{debate.slug}").get_json()
+    shown = {a["id"]: a for a in data["arguments"]}[argument.id]
+    assert (shown["body"], shown["author"], shown["visibility"]) == ("", None, "hidden")
+
+
+def test_decisions_must_fit_the_argument_state(world, make_user, join):
+    debate, argument, _author, _people, mediator = world
+    organiser = db.session.get(Debate, debate.id).organiser
+    moderation.set_safety(standing(organiser, debate), debate, "all", 3)
+    newcomer = make_user(pseudonym="Newcomer")
+    held = debates.post_argument(
+        join(newcomer, debate), debate, Stance.PRO, "Held for approval here."
+    )
+    count = db.session.get(Debate, debate.id).argument_count
+    with pytest.raises(Conflict):
+        review.decide(mediator("Med A"), held, review.Decision.KEEP)
+    with pytest.raises(Conflict):
+        review.decide(mediator("Med A"), argument, review.Decision.APPROVE)
+    # Its author withdraws it before approval: nothing to uncount, and it leaves the queue.
+    debates.delete_argument(who(newcomer, debate), held)
+    assert held.queued_at is None
+    assert db.session.get(Debate, debate.id).argument_count == count
+
+
+def test_no_mediator_who_took_part_decides_the_appeal(world):
+    debate, argument, author, people, mediator = world
+    med_a, med_b, med_c = mediator("Med A"), mediator("Med B"), mediator("Med C")
+    review.decide(med_a, argument, review.Decision.URGENT_HIDE, 1, "An insult.")
+    review.decide(med_b, argument, review.Decision.HIDE, 1, "Confirmed.")
+    appeal = sanctions.appeal_argument(
+        who(author, debate), argument, "Please read it again, kindly."
+    )
+    for involved in (med_a, med_b):
+        with pytest.raises(NotAllowed):
+            sanctions.decide_appeal(involved, appeal, AppealOutcome.OVERTURNED, "Mine to decide?")
+    sanctions.decide_appeal(med_c, appeal, AppealOutcome.UPHELD, "It stays hidden.")
+    removal = sanctions.issue(
+        med_c, debate, who(people[0], debate), SanctionKind.REMOVAL, 1, "Threats."
+    )
+    sanctions.cosign(med_a, removal)
+    appeal = sanctions.appeal_sanction(
+        who(people[0], debate), removal, "I threatened nobody at all."
+    )
+    with pytest.raises(NotAllowed):
+        sanctions.decide_appeal(med_a, appeal, AppealOutcome.OVERTURNED, "The co-signer decides?")
+    sanctions.decide_appeal(med_b, appeal, AppealOutcome.UPHELD, "It stands.")
+
+
+def test_sanctions_also_stop_editing_and_endorsing(world, make_argument):
+    from deliberate.agreements import services as agreements
+    from deliberate.agreements.models import PointKind
+
+    debate, _argument, _author, people, mediator = world
+    mine = make_argument(debate, author=people[0], body="An argument I will try to edit.")
+    sanctions.issue(
+        mediator("Med A"), debate, who(people[0], debate), SanctionKind.MUTE, 1, "Pause.", 60
+    )
+    with pytest.raises(NotAllowed, match="muted"):
+        debates.edit_argument(who(people[0], debate), mine, "Rewritten while muted, sneakily.")
+    point = agreements.add_point(
+        mediator("Med A"), debate, PointKind.NEXT_STEP, "Meet again next month."
+    )
+    removal = sanctions.issue(
+        mediator("Med C"), debate, who(people[1], debate), SanctionKind.REMOVAL, 1, "Threats."
+    )
+    sanctions.cosign(mediator("Med A"), removal)
+    with pytest.raises(NotAllowed, match="removed"):
+        agreements.endorse(who(people[1], debate), point, 1)
+
+
+def test_bad_rule_and_community_lines_are_refused_with_the_text_kept(world, client, make_debate):
+    debate, _argument, _author, _people, _mediator = world
+    assert (
+        post(client, "/login", {"email": "organiser@example.org", "password": PASSWORD}).status_code
+        == 302
+    )
+    response = post(client, f"/d/{debate.slug}/communities", {"lines": "Herders\nFarmers\nX"})
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "2 to 80 characters" in html and "Herders\nFarmers\nX</textarea>" in html
+    draft = make_debate(
+        organiser=db.session.get(Debate, debate.id).organiser,
+        phase="draft",
+        motion="A draft to set rules for, is it?",
+    )
+    response = post(client, f"/d/{draft.slug}/ground-rules", {"lines": "ok"})
+    assert response.status_code == 400 and "5 to 500 characters" in response.get_data(as_text=True)
+    assert client.get(f"/debates/{draft.id}").status_code == 302  # the organiser may see it
+    post(client, "/logout", {})
+    assert client.get(f"/debates/{draft.id}").status_code == 404  # others learn nothing

@@ -171,7 +171,7 @@ MODERATION = {
     "sanction": lambda w, d, a: rules.sanction(w, d, ROLES["participant"]()),
     "cosign": lambda w, d, a: rules.cosign(w, d, 7, 99),
     "appeal": lambda w, d, a: rules.appeal(w, d, AUTHOR, False),
-    "decide_appeal": lambda w, d, a: rules.decide_appeal(w, d, 99),
+    "decide_appeal": lambda w, d, a: rules.decide_appeal(w, d, {99}),
     "draft_agreement": lambda w, d, a: rules.draft_agreement(w, d),
     "endorse": lambda w, d, a: rules.endorse_agreement(w, d),
 }

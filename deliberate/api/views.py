@@ -3,6 +3,7 @@
 from flask import Blueprint, abort, jsonify, request
 from sqlalchemy import select
 
+from ..debates.queries import UNLISTED
 from ..extensions import db
 from ..models import Argument, Debate, Phase
 from ..moderation import log
@@ -43,8 +44,11 @@ def public_debate(slug: str) -> Debate:
 @bp.route("/debates/<slug>")
 def debate(slug: str):
     debate = public_debate(slug)
+    # Awaiting approval or merged away: not part of the public debate.
     arguments = db.session.scalars(
-        select(Argument).where(Argument.debate_id == debate.id).order_by(Argument.id)
+        select(Argument)
+        .where(Argument.debate_id == debate.id, Argument.visibility.not_in(UNLISTED))
+        .order_by(Argument.id)
     ).all()
     return jsonify(
         **debate_summary(debate),
@@ -55,12 +59,15 @@ def debate(slug: str):
 
 
 def argument_json(argument: Argument) -> dict:
+    """An argument as the public sees it: a hidden one keeps its place but not its words."""
+    public = argument.visibility.value in ("shown", "edit_requested") and not argument.is_deleted
     return {
         "id": argument.id,
         "parent_id": argument.parent_id,
         "stance": argument.stance.value,
-        "body": argument.body,
-        "author": None if argument.is_deleted else argument.author.pseudonym,
+        "body": argument.body if public else "",
+        "author": argument.author.pseudonym if public else None,
+        "visibility": argument.visibility.value,
         "created_at": argument.created_at.isoformat(),
         "edited_at": argument.edited_at.isoformat() if argument.edited_at else None,
         "deleted": argument.is_deleted,

@@ -146,7 +146,11 @@ def top_level_counts(debate: Debate, parent: Argument | None = None) -> dict[str
     counts = dict(
         db.session.execute(
             select(Argument.stance, func.count())
-            .where(Argument.debate_id == debate.id, parent_clause)
+            .where(
+                Argument.debate_id == debate.id,
+                parent_clause,
+                Argument.visibility.not_in(UNLISTED),
+            )
             .group_by(Argument.stance)
         ).all()
     )

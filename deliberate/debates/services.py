@@ -231,11 +231,14 @@ def edit_argument(who: Standing, argument: Argument, body: str) -> None:
 def delete_argument(who: Standing, argument: Argument) -> None:
     """Withdraw the text; the node stays, shown as "[deleted]", so its replies keep their place."""
     rules.require(rules.delete_argument(who, argument.debate, argument))
+    counted = argument.visibility not in (Visibility.PENDING, Visibility.MERGED)
     argument.deleted_at = utcnow()
+    argument.queued_at = None
     argument.body = ""
     argument.body_html = ""
     db.session.execute(delete(ArgumentRevision).where(ArgumentRevision.argument_id == argument.id))
-    _bump(Debate, argument.debate_id, argument_count=-1)
+    if counted:
+        _bump(Debate, argument.debate_id, argument_count=-1)
     db.session.flush()
 
 

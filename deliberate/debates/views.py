@@ -143,6 +143,8 @@ def argument(slug: str, argument_id: int):
         return redirect(
             url_for("debates.argument", slug=slug, argument_id=argument.merged_into_id), 301
         )
+    if argument.visibility is Visibility.PENDING and not rules.read_argument(who, argument):
+        abort(404)  # awaiting approval: not public yet
     config = current_app.config
     sort = chosen_sort()
     top_limit = shown_limit("n", config["CHILDREN_PER_NODE"])
@@ -309,8 +311,10 @@ def delete_argument(slug: str, argument_id: int):
 
 @bp.route("/d/<slug>/a/<int:argument_id>/history")
 def history(slug: str, argument_id: int):
-    debate, _who = load_debate(slug)
+    debate, who = load_debate(slug)
     argument = load_argument(debate, argument_id)
+    if not rules.read_argument(who, argument):
+        abort(404)
     revisions = db.session.scalars(
         select(ArgumentRevision)
         .where(ArgumentRevision.argument_id == argument.id)
@@ -327,6 +331,9 @@ def argument_by_id(argument_id: int):
     argument = db.session.get(Argument, argument_id)
     if argument is None:
         abort(404)
+    rules.require(
+        rules.view_debate(services.standing(current_user, argument.debate), argument.debate)
+    )
     return redirect(url_for("debates.argument", slug=argument.debate.slug, argument_id=argument_id))
 
 
@@ -335,4 +342,5 @@ def debate_by_id(debate_id: int):
     debate = db.session.get(Debate, debate_id)
     if debate is None:
         abort(404)
+    rules.require(rules.view_debate(services.standing(current_user, debate), debate))
     return redirect(url_for("debates.debate", slug=debate.slug))

@@ -35,7 +35,7 @@ ACTIONS = {
     "sanction_slow_mode": _l("put a participant in slow mode"),
     "sanction_mute": _l("muted a participant"),
     "sanction_removal": _l("removed a participant from the debate"),
-    "sanction_cosigned": _l("co-signed a sanction"),
+    "sanction_proposed": _l("proposed a sanction that needs a second mediator's signature"),
     "appeal_filed": _l("appealed a decision"),
     "appeal_upheld": _l("upheld a decision on appeal"),
     "appeal_overturned": _l("overturned a decision on appeal"),

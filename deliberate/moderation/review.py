@@ -139,6 +139,12 @@ def decide(
 ) -> None:
     debate = argument.debate
     rules.require(rules.review(who, debate))
+    if argument.is_deleted or argument.visibility is Visibility.MERGED:
+        raise Conflict(_l("This argument was deleted or merged."))
+    # A held post is only approved (or left for its author to delete): it was never counted
+    # in the tree, and showing it any other way would skip pre-moderation.
+    if (argument.visibility is Visibility.PENDING) != (decision is Decision.APPROVE):
+        raise Conflict(_l("Approve posts awaiting approval; other decisions are for public posts."))
     if argument.queued_at is None and decision not in (Decision.URGENT_HIDE, Decision.DUPLICATE):
         raise Conflict(_l("This argument is not waiting for a decision."))
     if decision in (Decision.HIDE, Decision.URGENT_HIDE, Decision.REQUEST_EDIT):

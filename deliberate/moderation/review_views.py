@@ -64,6 +64,7 @@ def queue(slug: str):
             abort(400)
         after = (at, request.args.get("after_id", type=int))
     items = review.queue(who, debate, after)
+    appeals = sanctions.open_appeals(debate)
     ground = services.ground_rules(debate)
     return render_template(
         "review/queue.html",
@@ -74,7 +75,8 @@ def queue(slug: str):
         total=review.queue_length(debate),
         next_page=items[-1] if len(items) == review.QUEUE_PAGE else None,
         form=DecisionForm(formdata=None, ground_rules=ground),
-        appeals=sanctions.open_appeals(debate),
+        appeals=appeals,
+        took_part={appeal.id: sanctions.took_part(appeal) for appeal in appeals},
         appeal_form=AppealDecisionForm(formdata=None),
         cosigns=sanctions.awaiting_cosign(debate),
         freeze_form=FreezeForm(formdata=None),
@@ -236,8 +238,10 @@ def _sanction(debate, sanction_id: int) -> Sanction:
 @login_required
 def freeze(slug: str):
     debate, who = load_debate(slug)
-    argument_id = request.form.get("argument", type=int)
-    argument = load_argument(debate, argument_id) if argument_id else None
+    raw = request.form.get("argument")
+    if raw is not None and not raw.isdigit():
+        abort(400)  # never mistake a garbled thread id for "the whole debate"
+    argument = load_argument(debate, int(raw)) if raw else None
     rules.require(rules.review(who, debate))
     form = FreezeForm()
     if not form.validate_on_submit():

@@ -75,15 +75,19 @@ def issue(
     notify.send(target.user.id, "sanction", debate, detail=citing(debate, rule_number, reason))
     if two_keys:
         notify.to_mediators(debate, "cosign_request", except_user_id=who.user.id)
-    log.record(
-        debate,
-        who.user,
-        "mediator",
-        f"sanction_{kind.value}",
-        reason,
-        rule_number=rule_number,
-        subject=target.user,
-    )
+    if two_keys:
+        # Named in public only once it takes effect, when the second mediator signs.
+        log.record(debate, who.user, "mediator", "sanction_proposed", kind.value)
+    else:
+        log.record(
+            debate,
+            who.user,
+            "mediator",
+            f"sanction_{kind.value}",
+            reason,
+            rule_number=rule_number,
+            subject=target.user,
+        )
     return sanction
 
 
@@ -109,8 +113,8 @@ def cosign(who: Standing, sanction: Sanction) -> None:
         debate,
         who.user,
         "mediator",
-        "sanction_cosigned",
-        sanction.kind.value,
+        f"sanction_{sanction.kind.value}",
+        f"{sanction.reason} (co-signed)",
         rule_number=sanction.rule_number,
         subject=sanction.user,
     )
@@ -181,17 +185,7 @@ def appeal_argument(who: Standing, argument: Argument, text: str) -> Appeal:
     check_appeal(who, debate, argument=argument)
     decided_against = db.session.scalar(
         select(log.LogEntry.actor_id)
-        .where(
-            log.LogEntry.argument_id == argument.id,
-            log.LogEntry.action.in_(
-                (
-                    "argument_hidden",
-                    "argument_hidden_urgently",
-                    "urgent_hide_confirmed",
-                    "edit_requested",
-                )
-            ),
-        )
+        .where(log.LogEntry.argument_id == argument.id, log.LogEntry.action.in_(HIDING_ACTIONS))
         .order_by(log.LogEntry.id.desc())
         .limit(1)
     )
@@ -223,7 +217,7 @@ def _file(who, debate, text, decided_against, **subject) -> Appeal:
         who.user,
         "participant",
         "appeal_filed",
-        text,
+        "",  # the appeal's text stays with the mediators: it may repeat what was hidden
         argument=db.session.get(Argument, subject["argument_id"])
         if "argument_id" in subject
         else None,
@@ -239,9 +233,31 @@ def open_appeals(debate: Debate) -> list[Appeal]:
     ).all()
 
 
+HIDING_ACTIONS = (
+    "argument_hidden",
+    "argument_hidden_urgently",
+    "urgent_hide_confirmed",
+    "edit_requested",
+)
+
+
+def took_part(appeal: Appeal) -> set[int]:
+    """The mediators who took the decision an appeal is against: none of them may decide it."""
+    if appeal.sanction_id is not None:
+        sanction = db.session.get(Sanction, appeal.sanction_id)
+        return {i for i in (sanction.issued_by_id, sanction.cosigned_by_id) if i}
+    actors = db.session.scalars(
+        select(log.LogEntry.actor_id).where(
+            log.LogEntry.argument_id == appeal.argument_id,
+            log.LogEntry.action.in_(HIDING_ACTIONS),
+        )
+    ).all()
+    return {a for a in actors if a} | ({appeal.decided_against_id} - {None})
+
+
 def decide_appeal(who: Standing, appeal: Appeal, outcome: AppealOutcome, reason: str) -> None:
     debate = db.session.get(Debate, appeal.debate_id)
-    rules.require(rules.decide_appeal(who, debate, appeal.decided_against_id))
+    rules.require(rules.decide_appeal(who, debate, took_part(appeal)))
     if appeal.decided_at is not None:
         raise Conflict(_l("This appeal was already decided."))
     if not reason.strip():

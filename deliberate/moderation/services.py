@@ -15,7 +15,17 @@ from ..markup import render_markdown
 from ..models import Argument, Debate, Participant, Phase, User, utcnow
 from ..rules import Standing
 from . import log
-from .models import Community, DebateRole, GroundRule, MediatorNote, NoteKind, PhaseChange, Role
+from .models import (
+    COMMUNITY_NAME_MAX,
+    RULE_MAX,
+    Community,
+    DebateRole,
+    GroundRule,
+    MediatorNote,
+    NoteKind,
+    PhaseChange,
+    Role,
+)
 
 #: Where each phase may go next, by hand. Drafts open once; later phases move freely.
 NEXT_PHASES = {
@@ -117,7 +127,8 @@ def apply_due_phase_changes(debate: Debate) -> bool:
         applied = db.session.execute(
             delete(PhaseChange).where(PhaseChange.id == change.id)
         ).rowcount
-        if applied and change.phase is not debate.phase:
+        # A schedule made long ago may no longer fit (a draft never opened): skip it.
+        if applied and change.phase in NEXT_PHASES[debate.phase]:
             previous = debate.phase
             _apply_phase(debate, change.phase)
             log.record(
@@ -177,6 +188,8 @@ def set_ground_rules(who: Standing, debate: Debate, texts: list[str]) -> None:
     texts = [t.strip() for t in texts if t.strip()]
     if not texts:
         raise InvalidInput(_l("A debate needs at least one ground rule."))
+    if any(not 5 <= len(t) <= RULE_MAX for t in texts):
+        raise InvalidInput(_l("Write each rule in 5 to %(max)d characters.", max=RULE_MAX))
     db.session.execute(delete(GroundRule).where(GroundRule.debate_id == debate.id))
     db.session.flush()
     for number, text in enumerate(texts, start=1):
@@ -195,6 +208,10 @@ def set_communities(who: Standing, debate: Debate, names: list[str]) -> list[str
     represents is kept even if left out (returned, so the organiser hears why)."""
     rules.require(rules.manage_debate(who, debate))
     wanted = list(dict.fromkeys(n.strip() for n in names if n.strip()))
+    if any(not 2 <= len(n) <= COMMUNITY_NAME_MAX for n in wanted):
+        raise InvalidInput(
+            _l("Name each community in 2 to %(max)d characters.", max=COMMUNITY_NAME_MAX)
+        )
     existing = {c.name: c for c in communities(debate)}
     kept = []
     for name, community in existing.items():

@@ -103,10 +103,14 @@ def ground_rules(slug: str):
     if request.method == "POST":
         rules.require(rules.edit_ground_rules(who, debate))
         form = LinesForm()
-        if not form.validate_on_submit() or not form.items():
-            form.lines.errors = [*form.lines.errors, _("A debate needs at least one ground rule.")]
+        try:
+            if not form.validate_on_submit():
+                raise services.InvalidInput(_("A debate needs at least one ground rule."))
+            services.set_ground_rules(who, debate, form.items())
+        except services.InvalidInput as error:
+            db.session.rollback()
+            form.lines.errors = [*form.lines.errors, error.message]
             return manage_page(debate, who, status=400, rules_form=form)
-        services.set_ground_rules(who, debate, form.items())
         db.session.commit()
         flash(_("The ground rules are saved."), "success")
         return redirect(url_for("moderation.manage", slug=slug))
@@ -122,9 +126,14 @@ def communities(slug: str):
     debate, who = load_debate(slug)
     rules.require(rules.manage_debate(who, debate))
     form = LinesForm()
-    if not form.validate_on_submit():
+    try:
+        if not form.validate_on_submit():
+            raise services.InvalidInput()
+        kept = services.set_communities(who, debate, form.items())
+    except services.InvalidInput as error:
+        db.session.rollback()
+        form.lines.errors = [*form.lines.errors, error.message]
         return manage_page(debate, who, status=400, communities_form=form)
-    kept = services.set_communities(who, debate, form.items())
     db.session.commit()
     if kept:
         flash(

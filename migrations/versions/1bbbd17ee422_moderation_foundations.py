@@ -9,6 +9,16 @@ from alembic import op
 import sqlalchemy as sa
 
 
+#: The default ground rules as they were when this migration was written.
+DEFAULT_RULES = [
+    "Argue with ideas, not with people: no insults, threats or mockery.",
+    "Never reveal anyone's identity, location or personal details, including your own.",
+    "Say where your facts come from when you can, and do not spread rumours.",
+    "Respect every community, religion and language; no hate speech.",
+    "One point per argument; reply where it belongs instead of repeating it.",
+    "Accept the mediators' decisions, or appeal them calmly.",
+]
+
 # revision identifiers, used by Alembic.
 revision = '1bbbd17ee422'
 down_revision = '607aa56edd61'
@@ -155,6 +165,21 @@ def upgrade():
         batch_op.create_foreign_key(batch_op.f('fk_participant_community_id_community'), 'community', ['community_id'], ['id'], ondelete='SET NULL')
 
     # ### end Alembic commands ###
+
+    # Debates that existed before roles and rules: their creator becomes their organiser,
+    # they get the default ground rules, and their participants count as having accepted
+    # them (they joined under the rules of the time).
+    op.execute(
+        "INSERT INTO debate_role (debate_id, user_id, role, started_at) "
+        "SELECT id, organiser_id, 'organiser', created_at FROM debate"
+    )
+    for number, text in enumerate(DEFAULT_RULES, start=1):
+        op.execute(
+            sa.text(
+                "INSERT INTO ground_rule (debate_id, number, text) SELECT id, :number, :text FROM debate"
+            ).bindparams(number=number, text=text)
+        )
+    op.execute("UPDATE participant SET rules_accepted_at = joined_at")
 
 
 def downgrade():
