@@ -7,7 +7,7 @@ from flask import Flask, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from .config import load_config
+from .config import engine_options, load_config
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .resources import resource_path
 
@@ -25,6 +25,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_mapping(load_config(app.instance_path))
     if test_config:
         app.config.update(test_config)
+    # From the final URL, so a URL given in test_config gets its own database's options.
+    app.config.setdefault(
+        "SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
+    )
 
     from .agreements import models as _agreement_models  # noqa: F401 - registers the tables
     from .moderation import models as _moderation_models  # noqa: F401 - registers the tables

@@ -16,7 +16,6 @@ def load_config(instance_path: str) -> dict:
     return {
         "SECRET_KEY": os.environ.get("DELIBERATE_SECRET_KEY") or instance_secret_key(instance),
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(database_url),
         "RATELIMIT_STORAGE_URI": os.environ.get("DELIBERATE_REDIS_URL") or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "SESSION_COOKIE_HTTPONLY": True,
