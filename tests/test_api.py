@@ -45,6 +45,7 @@ def test_debate_with_tallies_and_arguments(
         "created_at": None,
         "edited_at": None,
         "deleted": False,
+        "visibility": "shown",
         "agree": 1,
         "disagree": 0,
         "reply_count": 1,
