@@ -426,3 +426,18 @@ def test_bad_rule_and_community_lines_are_refused_with_the_text_kept(world, clie
     assert client.get(f"/debates/{draft.id}").status_code == 302  # the organiser may see it
     post(client, "/logout", {})
     assert client.get(f"/debates/{draft.id}").status_code == 404  # others learn nothing
+
+
+def test_each_decision_can_be_appealed_once(world):
+    debate, argument, author, people, mediator = world
+    med_a, med_c = mediator("Med A"), mediator("Med C")
+    review.decide(med_a, argument, review.Decision.URGENT_HIDE, 1, "An insult.")
+    first = sanctions.appeal_argument(who(author, debate), argument, "It was a fair criticism.")
+    sanctions.decide_appeal(med_c, first, AppealOutcome.OVERTURNED, "Restored.")
+    # Hidden again later, for another reason: that new decision can be appealed too, once.
+    review.decide(med_a, argument, review.Decision.URGENT_HIDE, 2, "It names a village now.")
+    sanctions.appeal_argument(who(author, debate), argument, "The village is public knowledge.")
+    with pytest.raises(NotAllowed, match="once"):
+        sanctions.appeal_argument(
+            who(author, debate), argument, "Appealing the same decision twice."
+        )

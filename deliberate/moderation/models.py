@@ -270,8 +270,9 @@ class Appeal(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     debate_id: Mapped[int] = mapped_column(ForeignKey("debate.id", ondelete="CASCADE"))
     appellant_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    #: A hidden argument can be appealed once per decision to hide it (see check_appeal).
     argument_id: Mapped[int | None] = mapped_column(
-        ForeignKey("argument.id", ondelete="CASCADE"), unique=True
+        ForeignKey("argument.id", ondelete="CASCADE"), index=True
     )
     sanction_id: Mapped[int | None] = mapped_column(
         ForeignKey("sanction.id", ondelete="CASCADE"), unique=True

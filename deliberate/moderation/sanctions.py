@@ -8,7 +8,7 @@ only when a second mediator from another community co-signs it.
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select, true
 
 from .. import rules
 from ..errors import Conflict, InvalidInput
@@ -173,7 +173,18 @@ def check_appeal(who: Standing, debate: Debate, *, argument=None, sanction=None)
     if argument is not None:
         if argument.visibility not in (Visibility.HIDDEN, Visibility.EDIT_REQUESTED):
             raise Conflict(_l("Only a hidden or collapsed argument can be appealed."))
-        already = db.session.scalar(select(Appeal.id).where(Appeal.argument_id == argument.id))
+        # Once per decision: an appeal filed since the latest decision to hide or collapse it.
+        decided_at = db.session.scalar(
+            select(func.max(log.LogEntry.created_at)).where(
+                log.LogEntry.argument_id == argument.id, log.LogEntry.action.in_(HIDING_ACTIONS)
+            )
+        )
+        already = db.session.scalar(
+            select(Appeal.id).where(
+                Appeal.argument_id == argument.id,
+                Appeal.created_at >= decided_at if decided_at else true(),
+            )
+        )
         rules.require(rules.appeal(who, debate, argument.author_id, already is not None))
     else:
         already = db.session.scalar(select(Appeal.id).where(Appeal.sanction_id == sanction.id))

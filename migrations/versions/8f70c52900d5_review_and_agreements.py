@@ -95,10 +95,10 @@ def upgrade():
     sa.ForeignKeyConstraint(['decided_by_id'], ['user.id'], name=op.f('fk_appeal_decided_by_id_user'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['sanction_id'], ['sanction.id'], name=op.f('fk_appeal_sanction_id_sanction'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_appeal')),
-    sa.UniqueConstraint('argument_id', name=op.f('uq_appeal_argument_id')),
     sa.UniqueConstraint('sanction_id', name=op.f('uq_appeal_sanction_id'))
     )
     with op.batch_alter_table('appeal', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_appeal_argument_id'), ['argument_id'], unique=False)
         batch_op.create_index('ix_appeal_debate_open', ['debate_id', 'decided_at'], unique=False)
 
     op.create_table('endorsement',
@@ -224,6 +224,7 @@ def downgrade():
 
     op.drop_table('endorsement')
     with op.batch_alter_table('appeal', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_appeal_argument_id'))
         batch_op.drop_index('ix_appeal_debate_open')
 
     op.drop_table('appeal')
