@@ -2,16 +2,7 @@
 
 from urllib.parse import urlsplit
 
-from flask import abort, redirect, request, url_for
-
-from .extensions import db
-
-
-def get_or_404(model, ident):
-    obj = db.session.get(model, ident)
-    if obj is None:
-        abort(404)
-    return obj
+from flask import request
 
 
 def safe_next(default: str) -> str:
@@ -27,7 +18,3 @@ def safe_next(default: str) -> str:
     ):
         return target
     return default
-
-
-def redirect_next(endpoint: str, **values):
-    return redirect(safe_next(url_for(endpoint, **values)))

@@ -394,3 +394,15 @@ def test_account_page_lists_my_arguments_votes_and_positions(
     html = page(client, "/account")
     assert "My own argument, listed." in html and "Someone else" in html and "Disagree" in html
     assert debate.motion in html and "user@example.org" in html
+
+
+def test_argument_page_invites_a_visitor_to_join_before_replying(
+    client, auth, make_user, make_debate, make_argument
+):
+    make_user(email="user@example.org")
+    debate = make_debate()
+    argument = make_argument(debate)
+    auth.login()
+    html = page(client, f"/d/{debate.slug}/a/{argument.id}")
+    assert "Record your position on the motion first" in html
+    assert f'href="/d/{debate.slug}#motion-vote">Record your position</a>' in html

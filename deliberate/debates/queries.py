@@ -138,17 +138,14 @@ def _load_tree(debate, sort, *, scope, top_depth, top_limit, children_limit, dep
     return Tree(roots=roots, shown=shown)
 
 
-def top_level_counts(debate: Debate, parent: Argument | None = None) -> dict[str, int]:
-    """How many direct replies (or top-level arguments) each stance has."""
-    parent_clause = (
-        Argument.parent_id.is_(None) if parent is None else Argument.parent_id == parent.id
-    )
+def top_level_counts(debate: Debate) -> dict[str, int]:
+    """How many listed arguments on the motion each side has."""
     counts = dict(
         db.session.execute(
             select(Argument.stance, func.count())
             .where(
                 Argument.debate_id == debate.id,
-                parent_clause,
+                Argument.parent_id.is_(None),
                 Argument.visibility.not_in(UNLISTED),
             )
             .group_by(Argument.stance)

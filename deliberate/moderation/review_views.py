@@ -118,17 +118,12 @@ def decide(slug: str, argument_id: int):
 def appeal_argument(slug: str, argument_id: int):
     debate, who = load_debate(slug)
     argument = load_argument(debate, argument_id)
-    sanctions.check_appeal(who, debate, argument=argument)
-    form = AppealForm()
-    if form.validate_on_submit():
-        sanctions.appeal_argument(who, argument, form.text.data)
-        db.session.commit()
-        flash(_("Your appeal is sent. A different mediator will decide."), "success")
-        return redirect(url_for("debates.argument", slug=slug, argument_id=argument.id))
-    status = 400 if form.errors else 200
-    return render_template(
-        "review/appeal.html", debate=debate, argument=argument, sanction=None, form=form
-    ), status
+    return _appeal(
+        debate,
+        who,
+        argument=argument,
+        back=url_for("debates.argument", slug=slug, argument_id=argument.id),
+    )
 
 
 @bp.route("/d/<slug>/sanctions/<int:sanction_id>/appeal", methods=["GET", "POST"])
@@ -136,17 +131,26 @@ def appeal_argument(slug: str, argument_id: int):
 @limiter.limit("10 per hour", methods=["POST"])
 def appeal_sanction(slug: str, sanction_id: int):
     debate, who = load_debate(slug)
-    sanction = _sanction(debate, sanction_id)
-    sanctions.check_appeal(who, debate, sanction=sanction)
+    return _appeal(
+        debate, who, sanction=_sanction(debate, sanction_id), back=url_for("review.inbox")
+    )
+
+
+def _appeal(debate, who, *, back: str, argument=None, sanction=None):
+    """The appeal form, against a hidden argument or a sanction (exactly one is given)."""
+    sanctions.check_appeal(who, debate, argument=argument, sanction=sanction)
     form = AppealForm()
     if form.validate_on_submit():
-        sanctions.appeal_sanction(who, sanction, form.text.data)
+        if argument is not None:
+            sanctions.appeal_argument(who, argument, form.text.data)
+        else:
+            sanctions.appeal_sanction(who, sanction, form.text.data)
         db.session.commit()
         flash(_("Your appeal is sent. A different mediator will decide."), "success")
-        return redirect(url_for("review.inbox"))
+        return redirect(back)
     status = 400 if form.errors else 200
     return render_template(
-        "review/appeal.html", debate=debate, argument=None, sanction=sanction, form=form
+        "review/appeal.html", debate=debate, argument=argument, sanction=sanction, form=form
     ), status
 
 
