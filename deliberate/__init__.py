@@ -32,6 +32,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from .agreements import models as _agreement_models  # noqa: F401 - registers the tables
     from .moderation import models as _moderation_models  # noqa: F401 - registers the tables
+    from .results import models as _results_models  # noqa: F401 - registers the tables
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(resource_path("migrations")))
@@ -50,8 +51,19 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .main.views import bp as main_bp
     from .moderation.review_views import bp as review_bp
     from .moderation.views import bp as moderation_bp
+    from .results import export_views, views  # noqa: F401 - they add routes to results_bp
+    from .results.blueprint import bp as results_bp
 
-    blueprints = (main_bp, accounts_bp, debates_bp, moderation_bp, review_bp, agreements_bp, api_bp)
+    blueprints = (
+        main_bp,
+        accounts_bp,
+        debates_bp,
+        moderation_bp,
+        review_bp,
+        agreements_bp,
+        results_bp,
+        api_bp,
+    )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # read-only JSON; it has no state-changing route

@@ -165,6 +165,11 @@ class Debate(db.Model):
     after_for: Mapped[int] = mapped_column(default=0)
     after_against: Mapped[int] = mapped_column(default=0)
     after_undecided: Mapped[int] = mapped_column(default=0)
+    #: Goes up whenever anything the results analysis reads changes (votes, positions,
+    #: arguments, visibility, communities), so cached results know they are stale.
+    results_version: Mapped[int] = mapped_column(default=0)
+    #: The organiser's choice: do downloads name the authors of arguments by pseudonym?
+    export_pseudonyms: Mapped[bool] = mapped_column(default=False)
 
     # The home page shows the organiser of every row.
     organiser: Mapped[User] = relationship(lazy="joined", innerjoin=True)

@@ -82,6 +82,16 @@ def manage_debate(who: Standing, debate: Debate) -> Refusal:
     return None if who.manages else NotAllowed(ORGANISERS_ONLY)
 
 
+def read_results(who: Standing, debate: Debate) -> Refusal:
+    """The report, its charts and the downloads are as public as the debate itself."""
+    return view_debate(who, debate)
+
+
+def choose_export_pseudonyms(who: Standing, debate: Debate) -> Refusal:
+    """Whether downloads name the authors of arguments is the organiser's call."""
+    return manage_debate(who, debate)
+
+
 def edit_ground_rules(who: Standing, debate: Debate) -> Refusal:
     if not who.manages:
         return NotAllowed(ORGANISERS_ONLY)

@@ -1594,3 +1594,53 @@ AGREEMENT = [
         [],
     ),
 ]
+
+#: The simulated crowd of the main debate: demo voters who vote but never write, so the
+#: report has enough people per community to show. community -> (how many, lean), where
+#: lean runs from -1 (against talks) to 1 (for talks). None: no declared community.
+CROWD = {
+    "Fulani herders": (8, 0.6),
+    "Dogon farmers": (8, -0.3),
+    "Government": (7, -0.5),
+    "Civil society": (6, 0.3),
+    "Religious leaders": (7, 0.5),
+    "Women's associations": (8, -0.4),
+    "Youth": (8, 0.7),
+    None: (6, 0.0),
+}
+#: Arguments (by key) that nearly everyone agrees with, whatever they think of the motion.
+CROWD_COMMON_GROUND = [
+    "community-deals-work",
+    "monobem-shows-how",
+    "local-ceasefires-exist",
+    "status-quo-not-safe",
+    "cost-falls-on-victims",
+    "design-the-process",
+    "consultation-is-groundwork",
+]
+#: Where a community departs from its lean: community -> {argument key: extra pull}.
+CROWD_PULLS = {
+    "Women's associations": {
+        "women-and-minorities": 2.5,
+        "women-not-at-table": 2.5,
+        "qadis-are-not-rights": 2.0,
+        "red-lines-at-the-table": -1.5,
+    },
+    "Religious leaders": {
+        "red-lines-at-the-table": 2.0,
+        "jnim-has-compromised": 1.5,
+        "debates-on-islam": 1.5,
+        "qadis-are-not-rights": -2.0,
+    },
+    "Government": {
+        "malian-led-recognition": 2.0,
+        "junta-deal-disowned": -2.5,
+        "wait-for-elections": -2.0,
+        "keep-the-pressure": -1.5,
+    },
+    "Youth": {"barkhane-failed": 1.5, "decapitation-backfired": 1.5, "wait-for-elections": -1.5},
+    "Dogon farmers": {"kidal-shows-the-link": 1.5, "short-term-violence": 1.5},
+    "Fulani herders": {"decapitation-backfired": 2.0, "deal-is-a-hope": -1.0},
+}
+#: For each point of AGREEMENT, the share of the crowd that endorses it and that objects.
+CROWD_ENDORSEMENTS = [(0.85, 0.05), (0.45, 0.25), (0.5, 0.1)]

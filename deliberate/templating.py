@@ -2,8 +2,9 @@
 
 import re
 
+from babel.numbers import format_percent
 from flask import request
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
 from jinja2 import FileSystemLoader
 
@@ -33,6 +34,15 @@ def register(app):
     app.jinja_env.filters["date"] = lambda value: format_date(value, "medium")
     app.jinja_env.filters["iso"] = lambda value: value.isoformat(timespec="minutes")
     app.jinja_env.filters["percent"] = percent
+    # Figures in the reader's convention: 13.6 in English, 13,6 in French.
+    app.jinja_env.filters["decimal"] = lambda value, digits=1: format_decimal(
+        value, "#,##0." + "0" * digits
+    )
+    app.jinja_env.filters["signed"] = lambda value: format_decimal(value, "+#,##0.#;\u2212#,##0.#")
+    # A share given in per cent: "51.7%" in English, "51,7 %" (no break) in French.
+    app.jinja_env.filters["pct"] = lambda value: format_percent(
+        round(value, 1) / 100, locale=get_locale(), decimal_quantization=False
+    )
 
     @app.context_processor
     def page_context():

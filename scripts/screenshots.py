@@ -3,7 +3,7 @@
     python scripts/screenshots.py [OUTPUT_DIR]     (default: docs/screenshots)
 
 Starts `deliberate serve` on a fresh instance (seeded), registers a participant, and saves
-PNGs of the home, debate and argument pages as a reader and as a participant. Uses Debian's
+PNGs of the home, debate, argument and report pages as a reader and as a participant. Uses Debian's
 Chromium (/usr/bin/chromium) through Playwright; nothing is downloaded.
 """
 
@@ -63,6 +63,10 @@ def main() -> None:
                 ):
                     page.goto(url)
                     page.screenshot(path=out / f"{label}-{name}.png")
+                page.goto(f"{DEBATE}/report")
+                for section in ("shift", "common-ground", "groups", "tree"):
+                    shot = out / f"report-{section}-{name}.png"
+                    page.locator(f"#{section}").screenshot(path=shot)
                 page.goto("/register")
                 page.get_by_label("Pseudonym").fill(f"Reviewer {name}")
                 page.get_by_label("Email").fill(f"{name}@example.org")

@@ -347,3 +347,48 @@ def test_flag_hide_appeal_restore_and_the_public_log(browser, live_server, make_
     assert "Mediator One" in log and "Mediator Two" in log
     for page in (reader, first, writer, second):
         page.context.close()
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_report_renders_its_charts(browser, live_server, width):
+    """The seeded debate's report, without JavaScript: every chart is drawn by the browser
+    (a real box, with shapes inside), carries a title and a description, and nothing
+    overflows a phone's screen."""
+    context = browser.new_context(
+        base_url=live_server,
+        viewport={"width": width, "height": 900},
+        java_script_enabled=False,
+    )
+    page = context.new_page()
+    page.goto(MAIN)
+    page.get_by_role("link", name="See the full report").click()
+    assert page.get_by_role("heading", name="Opinion shift").is_visible()
+    assert page.get_by_text("gained most").first.is_visible()
+    charts = page.locator("figure.chart svg")
+    assert charts.count() >= 5  # shift, by community, heat map, opinion map, tree
+    for chart in charts.all():
+        chart.scroll_into_view_if_needed()
+        box = chart.bounding_box()
+        assert box["width"] > 200 and box["height"] > 40
+        labelled = chart.get_attribute("aria-labelledby").split()
+        for element_id in labelled:
+            assert page.locator(f"#{element_id}").text_content().strip()
+        assert chart.locator("rect, circle, path, polygon").count() > 0
+    assert page.get_by_role("img", name=re.compile("opinion", re.I)).count() >= 1
+    assert page.locator(".group-card").count() >= 2
+    folder = os.environ.get("DELIBERATE_SCREENSHOTS")
+    if folder:
+        page.screenshot(path=os.path.join(folder, f"report-{width}.png"), full_page=True)
+    wide = page.evaluate(
+        "[...document.querySelectorAll('main *')].filter(e => e.getBoundingClientRect().right"
+        " > window.innerWidth + 1).map(e => e.tagName + '.' + e.className).slice(0, 5)"
+    )
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, (overflow, wide)
+    with page.expect_download() as download:
+        page.get_by_role("link", name=re.compile("Votes \\(Pol.is format")).click()
+    assert download.value.suggested_filename == "un-talks-mali-jnim-votes.csv"
+    with open(download.value.path(), encoding="utf-8") as votes:
+        header = votes.readline().strip()
+    assert header == "timestamp,datetime,comment-id,voter-id,vote"
+    context.close()

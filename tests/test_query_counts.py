@@ -40,6 +40,19 @@ def test_debate_and_argument_pages_do_not_grow_with_the_debate(
     assert max(*counts["large"], logged_in["large"]) <= 14
 
 
+def test_report_and_results_do_not_grow_with_the_debate(client, small_and_large):
+    """From the cache, the report and the results API cost the same at 10 and 1,000
+    arguments (the first view computes and stores the figures)."""
+    counts = {}
+    for debate in small_and_large:
+        for url in (f"/d/{debate.slug}/report", f"/api/v1/debates/{debate.slug}/results"):
+            client.get(url)  # compute and cache
+            counts[debate.slug, url.split("/")[-1]] = queries_for(client, url)
+    assert counts["small", "report"] == counts["large", "report"], counts
+    assert counts["small", "results"] == counts["large", "results"], counts
+    assert max(counts.values()) <= 12, counts
+
+
 def test_counters_match_the_rows_they_count(app):
     debate = build_debate(300, seed=3)
     from sqlalchemy import func, select

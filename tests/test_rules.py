@@ -199,6 +199,42 @@ def test_moderation_permission_table(app, role):
     assert actual == dict(zip(MODERATION, MODERATION_TABLE[role], strict=True))
 
 
+RESULTS = {
+    "report": lambda w, d, a: rules.read_results(w, d),
+    "export_names": lambda w, d, a: rules.choose_export_pseudonyms(w, d),
+}
+
+# fmt: off
+#: The report and downloads are as public as the debate: hidden while it is a draft.
+RESULTS_TABLE = {
+    #               draft report  open report  names (any phase)
+    "anonymous":   (404,          "ok",        403),
+    "visitor":     (404,          "ok",        403),
+    "participant": (404,          "ok",        403),
+    "author":      (404,          "ok",        403),
+    "organiser":   ("ok",         "ok",        "ok"),
+    "mediator":    ("ok",         "ok",        403),
+    "admin":       ("ok",         "ok",        "ok"),
+}
+# fmt: on
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+def test_results_permission_table(app, role):
+    draft, argument = build(Phase.DRAFT)
+    open_, _ = build(Phase.OPEN)
+    who = ROLES[role]()
+    actual = (
+        outcome(RESULTS["report"](who, draft, argument)),
+        outcome(RESULTS["report"](who, open_, argument)),
+        outcome(RESULTS["export_names"](who, open_, argument)),
+    )
+    assert actual == RESULTS_TABLE[role]
+    for phase in Phase:
+        debate, _ = build(phase)
+        assert outcome(RESULTS["export_names"](who, debate, argument)) == RESULTS_TABLE[role][2]
+
+
 def test_sanctions_stop_taking_part(app):
     from types import SimpleNamespace
 

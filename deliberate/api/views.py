@@ -101,3 +101,25 @@ def moderation_log(slug: str):
         ],
         older=f"?before={entries[-1].id}" if len(entries) == log.PAGE_SIZE else None,
     )
+
+
+@bp.route("/debates/<slug>/results")
+def results(slug: str):
+    """The report's figures (the same cached analysis the report page shows)."""
+    from ..results.cache import results_for
+    from ..results.views import ratified_points
+
+    debate = public_debate(slug)
+    result = results_for(debate)
+    return jsonify(
+        slug=debate.slug,
+        motion=debate.motion,
+        phase=debate.phase.value,
+        computed_at=result.computed_at.isoformat(),
+        version=result.version,
+        **result.figures,
+        ratified_agreement=[
+            {"number": p.number, "kind": p.kind.value, "text": p.text}
+            for p in ratified_points(debate)
+        ],
+    )

@@ -225,6 +225,7 @@ def edit_argument(who: Standing, argument: Argument, body: str) -> None:
     argument.body_html = render_markdown(body)
     argument.edited_at = utcnow()
     author_edited(argument)
+    results_changed(argument.debate_id)
     db.session.flush()
 
 
@@ -271,8 +272,7 @@ def cast_vote(who: Standing, argument: Argument, value: int | None) -> None:
     _count_vote(argument, value, +1)
     argument.score = wilson_lower_bound(argument.agree_count, argument.disagree_count)
     total_change = (value is not None) - (previous is not None)
-    if total_change:
-        _bump(Debate, argument.debate_id, vote_count=total_change)
+    _bump(Debate, argument.debate_id, vote_count=total_change)
     db.session.flush()
 
 
@@ -301,11 +301,18 @@ def wilson_lower_bound(agree: int, disagree: int, z: float = 1.959964) -> float:
 # --- helpers -------------------------------------------------------------------------------
 
 
+def results_changed(debate_id: int) -> None:
+    """Something the results read changed without changing a counter: mark them stale."""
+    _bump(Debate, debate_id)
+
+
 def _bump(model, row_id: int, **changes: int) -> None:
-    """Add to counter columns in SQL, so concurrent writers never lose an increment."""
+    """Add to counter columns in SQL, so concurrent writers never lose an increment.
+    Any change to a debate's counters also marks its cached results stale."""
     values = {name: getattr(model, name) + change for name, change in changes.items()}
     if model is Debate:
         values["updated_at"] = utcnow()
+        values["results_version"] = Debate.results_version + 1
     db.session.execute(
         update(model)
         .where(model.id == row_id)

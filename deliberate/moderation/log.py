@@ -22,6 +22,7 @@ ACTIONS = {
     "mediator_stepped_down": _l("stepped down as mediator"),
     "note_posted": _l("posted a mediator note"),
     "safety_settings": _l("changed the safety settings"),
+    "export_settings": _l("changed whether downloads name the authors of arguments"),
     "argument_kept": _l("reviewed a flagged argument and kept it"),
     "argument_approved": _l("approved an argument"),
     "argument_hidden": _l("hid an argument"),

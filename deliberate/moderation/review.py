@@ -220,6 +220,10 @@ def decide(
 
 
 def _set(argument: Argument, visibility: Visibility, rule_number, reason) -> None:
+    from ..debates.services import results_changed
+
+    if argument.visibility is not visibility:
+        results_changed(argument.debate_id)
     argument.visibility = visibility
     argument.moderation_rule = rule_number
     argument.moderation_reason = reason

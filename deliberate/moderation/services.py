@@ -177,6 +177,17 @@ def set_safety(who: Standing, debate: Debate, premoderation: str, flag_threshold
 # --- ground rules and communities -----------------------------------------------------------
 
 
+def set_export_pseudonyms(who: Standing, debate: Debate, named: bool) -> None:
+    """Whether the argument download names authors: the organiser's choice, logged."""
+    rules.require(rules.choose_export_pseudonyms(who, debate))
+    if debate.export_pseudonyms == named:
+        return
+    debate.export_pseudonyms = named
+    reason = "authors named by pseudonym" if named else "authors not named"
+    log.record(debate, who.user, actor_role(who), "export_settings", reason)
+    db.session.flush()
+
+
 def ground_rules(debate: Debate) -> list[GroundRule]:
     return db.session.scalars(
         select(GroundRule).where(GroundRule.debate_id == debate.id).order_by(GroundRule.number)
@@ -260,6 +271,9 @@ def community_counts(debate: Debate, minimum: int = 5) -> tuple[list[tuple[str, 
 def declare_community(who: Standing, debate: Debate, community_id: int | None) -> None:
     rules.require(rules.declare_community(who, debate))
     who.participant.community_id = community_of(debate, community_id)
+    from ..debates.services import results_changed
+
+    results_changed(debate.id)
     db.session.flush()
 
 

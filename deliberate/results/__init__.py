@@ -1,0 +1,1 @@
+"""Results: opinion shift, cross-community agreement, opinion groups, charts, report, exports."""

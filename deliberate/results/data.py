@@ -1,0 +1,149 @@
+"""What the results analysis reads, loaded in a handful of column queries into numpy arrays.
+
+No ORM objects: a large debate has a million votes, and building a Python object per vote
+would cost more than the whole analysis.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from markupsafe import Markup
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Argument, ArgumentVote, Debate, Participant, Position, Visibility
+from ..moderation.models import Community
+
+POSITIONS = [p.value for p in Position]  # for, against, undecided: codes 0, 1, 2
+NO_POSITION = -1
+NO_COMMUNITY = -1
+EXCERPT = 160
+
+
+@dataclass
+class DebateData:
+    """One debate as arrays. Participants and arguments are numbered 0..n-1 (row and
+    column indexes); each vote is one entry of (voter, argument, value)."""
+
+    participant_ids: np.ndarray  # Participant.id by row
+    community: np.ndarray  # index into community_names, or NO_COMMUNITY
+    before: np.ndarray  # position code, or NO_POSITION
+    after: np.ndarray
+    community_names: list[str]
+    argument_ids: np.ndarray  # shown arguments, by column
+    stances: list[str]
+    excerpts: list[str]
+    voter: np.ndarray  # row of each vote
+    argument: np.ndarray  # column of each vote
+    value: np.ndarray  # +1 agree, -1 disagree
+    #: Every listed node of the tree (shown or not): (id, parent id or 0, stance, votes, depth).
+    tree: list[tuple[int, int, str, int, int]]
+
+    @property
+    def n_participants(self) -> int:
+        return len(self.participant_ids)
+
+    @property
+    def n_arguments(self) -> int:
+        return len(self.argument_ids)
+
+
+def load(debate: Debate) -> DebateData:
+    participants = db.session.execute(
+        select(
+            Participant.id,
+            Participant.user_id,
+            Participant.community_id,
+            Participant.position_before,
+            Participant.position_after,
+        )
+        .where(Participant.debate_id == debate.id)
+        .order_by(Participant.id)
+    ).all()
+    communities = db.session.execute(
+        select(Community.id, Community.name)
+        .where(Community.debate_id == debate.id)
+        .order_by(Community.position)
+    ).all()
+    community_index = {cid: i for i, (cid, _name) in enumerate(communities)}
+
+    nodes = db.session.execute(
+        select(
+            Argument.id,
+            Argument.parent_id,
+            Argument.stance,
+            Argument.agree_count + Argument.disagree_count,
+            Argument.depth,
+            Argument.visibility,
+            Argument.deleted_at,
+            Argument.body_html,
+        )
+        .where(
+            Argument.debate_id == debate.id,
+            Argument.visibility.not_in((Visibility.PENDING, Visibility.MERGED)),
+        )
+        .order_by(Argument.path)
+    ).all()
+    shown = [n for n in nodes if n.visibility is Visibility.SHOWN and n.deleted_at is None]
+
+    voter, argument, value = _votes(
+        debate,
+        users=np.array([p.user_id for p in participants], dtype=np.int64),
+        shown=np.array([n.id for n in shown], dtype=np.int64),
+    )
+
+    return DebateData(
+        participant_ids=np.array([p.id for p in participants], dtype=np.int64),
+        community=np.array(
+            [community_index.get(p.community_id, NO_COMMUNITY) for p in participants],
+            dtype=np.int64,
+        ),
+        before=np.array([_code(p.position_before) for p in participants], dtype=np.int64),
+        after=np.array([_code(p.position_after) for p in participants], dtype=np.int64),
+        community_names=[name for _cid, name in communities],
+        argument_ids=np.array([n.id for n in shown], dtype=np.int64),
+        stances=[n.stance.value for n in shown],
+        excerpts=[excerpt(n.body_html) for n in shown],
+        voter=voter,
+        argument=argument,
+        value=value,
+        tree=[(n.id, n.parent_id or 0, n.stance.value, n[3], n.depth) for n in nodes],
+    )
+
+
+def _votes(debate: Debate, users: np.ndarray, shown: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Every vote on a shown argument as (participant row, argument column, value)."""
+    result = db.session.connection().execute(
+        select(ArgumentVote.user_id, ArgumentVote.argument_id, ArgumentVote.value)
+        .join(Argument, Argument.id == ArgumentVote.argument_id)
+        .where(Argument.debate_id == debate.id)
+    )
+    # Straight from the driver's cursor: plain tuples of integers, which numpy converts
+    # twenty times faster than result rows (a million votes in well under a second).
+    rows = np.array(result.cursor.fetchall(), dtype=np.int64).reshape(-1, 3)
+    voter = _positions(users, rows[:, 0])
+    argument = _positions(shown, rows[:, 1])
+    kept = (voter >= 0) & (argument >= 0)
+    return voter[kept], argument[kept], rows[kept, 2].astype(np.int8)
+
+
+def _positions(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Index of each wanted id in `ids` (unsorted, unique), or -1 where it is absent."""
+    if len(ids) == 0:
+        return np.full(len(wanted), -1)
+    order = np.argsort(ids)
+    found = np.searchsorted(ids, wanted, sorter=order).clip(max=len(ids) - 1)
+    index = order[found]
+    return np.where(ids[index] == wanted, index, -1)
+
+
+def excerpt(body_html: str, length: int = EXCERPT) -> str:
+    """Plain text of an argument's start: the sanitised HTML without its tags."""
+    text = Markup(body_html).striptags()  # noqa: S704 - sanitised when written; tags removed
+    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
+
+
+def _code(position: Position | None) -> int:
+    return NO_POSITION if position is None else POSITIONS.index(position.value)

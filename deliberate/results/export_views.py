@@ -1,0 +1,71 @@
+"""Downloads: the argument graph, Pol.is-format CSVs, the moderation log; and the organiser's
+choice of naming authors in them. The data is built in exports.py; these views only check who
+asks and stream it."""
+
+import json
+
+from flask import Response, abort, flash, redirect, request, stream_with_context, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+
+from .. import rules
+from ..debates.views import load_debate
+from ..extensions import db, limiter
+from ..forms import EmptyForm
+from ..moderation.services import set_export_pseudonyms
+from . import exports
+from .blueprint import bp
+
+WRITE_LIMIT = "30 per minute;300 per hour"
+
+
+def participants_votes(debate):
+    """The matrix with each participant's opinion group from the (cached) analysis."""
+    from .cache import participant_groups  # loads the analysis only when asked for
+
+    return exports.participants_votes_csv(debate, participant_groups(debate))
+
+
+CSVS = {
+    "comments.csv": exports.comments_csv,
+    "votes.csv": exports.votes_csv,
+    "participants-votes.csv": participants_votes,
+    "moderation-log.csv": exports.moderation_log_csv,
+}
+
+
+@bp.route("/d/<slug>/export/<kind>")
+def export(slug: str, kind: str):
+    debate, who = load_debate(slug)
+    rules.require(rules.read_results(who, debate))
+    if kind == "arguments.json":
+        url = url_for("debates.debate", slug=slug, _external=True)
+        body = json.dumps(exports.argument_graph(debate, url), ensure_ascii=False)
+        return attachment(Response(body, mimetype="application/json"), slug, kind)
+    if kind not in CSVS:
+        abort(404)
+    # Streamed: a large debate's votes never sit in memory whole.
+    chunks = stream_with_context(CSVS[kind](debate))
+    return attachment(Response(chunks, mimetype="text/csv"), slug, kind)
+
+
+def attachment(response: Response, slug: str, kind: str) -> Response:
+    """Saved as a file named after the debate, not shown in the browser."""
+    response.headers["Content-Disposition"] = f'attachment; filename="{slug}-{kind}"'
+    return response
+
+
+@bp.route("/d/<slug>/export/pseudonyms", methods=["POST"])
+@login_required
+@limiter.limit(WRITE_LIMIT)
+def export_pseudonyms(slug: str):
+    debate, who = load_debate(slug)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    set_export_pseudonyms(who, debate, request.form.get("pseudonyms") == "1")
+    db.session.commit()
+    if debate.export_pseudonyms:
+        flash(_("The argument download now names authors by their pseudonym."), "success")
+    else:
+        flash(_("The argument download no longer names authors."), "success")
+    return redirect(url_for("results.report", slug=slug, _anchor="downloads"))

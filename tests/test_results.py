@@ -1,0 +1,330 @@
+"""The report's figures against hand-computed toy debates, opinion groups on planted data,
+the cache, the report page and the results API."""
+
+import numpy as np
+import pytest
+from sklearn.metrics import adjusted_rand_score
+
+from deliberate.debates import services as debate_services
+from deliberate.extensions import db
+from deliberate.models import Position
+from deliberate.moderation import review
+from deliberate.moderation import services as moderation
+from deliberate.moderation.models import Role
+from deliberate.results import analysis, cache
+from deliberate.results.data import DebateData, load
+
+from .conftest import standing
+
+# community -> [(before, after)] for its five members. Member 4 changes position.
+TOY_POSITIONS = {
+    "North": [
+        ("for", "for"),
+        ("for", "for"),
+        ("against", "against"),
+        ("against", "against"),
+        ("undecided", "for"),
+    ],
+    "South": [
+        ("for", "for"),
+        ("against", "against"),
+        ("against", "against"),
+        ("against", "against"),
+        ("undecided", "against"),
+    ],
+    "River": [
+        ("for", "for"),
+        ("for", "for"),
+        ("against", "against"),
+        ("undecided", "undecided"),
+        ("undecided", "for"),
+    ],
+}
+# argument -> community -> votes of members 0..n (1 agree, -1 disagree).
+TOY_VOTES = {
+    "A1": {"North": [1, 1, 1, 1, 1], "South": [-1, 1, 1, 1, 1], "River": [1, 1, 1]},
+    "A2": {"North": [-1] * 5, "South": [1] * 5, "River": [1, -1, -1]},
+    "A3": {"North": [1], "South": [1]},
+}
+
+
+@pytest.fixture
+def toy(app, make_debate, make_user, make_argument):
+    """Three communities of five; an undeclared author who wrote three arguments."""
+    debate = make_debate()
+    organiser = standing(debate.organiser, debate)
+    moderation.set_communities(organiser, debate, list(TOY_POSITIONS))
+    ids = {c.name: c.id for c in moderation.communities(debate)}
+    author = make_user()
+    arguments = {
+        key: make_argument(debate, author, stance, f"Toy argument {key}, long enough.")
+        for key, stance in (("A1", "pro"), ("A2", "con"), ("A3", "pro"))
+    }
+    members = {}
+    for community, positions in TOY_POSITIONS.items():
+        for before, _after in positions:
+            user = make_user()
+            debate_services.join_debate(
+                standing(user, debate), debate, Position(before), ids[community]
+            )
+            members.setdefault(community, []).append(user)
+    for key, by_community in TOY_VOTES.items():
+        for community, values in by_community.items():
+            for user, value in zip(members[community], values, strict=False):
+                debate_services.cast_vote(standing(user, debate), arguments[key], value)
+    for community, positions in TOY_POSITIONS.items():
+        for user, (_before, after) in zip(members[community], positions, strict=True):
+            debate_services.record_final_position(standing(user, debate), debate, Position(after))
+    db.session.commit()
+    return debate, arguments, members
+
+
+def test_opinion_shift_and_winner(toy):
+    debate, _arguments, _members = toy
+    shift = cache.results_for(debate).figures["shift"]
+    # 15 paired voters (the author gave no final position): for 5 -> 7, against 6 -> 7.
+    assert shift["paired"] == 15
+    assert shift["moved"] == 3
+    assert shift["before_pct"] == {"for": 33.3, "against": 40.0, "undecided": 26.7}
+    assert shift["after_pct"] == {"for": 46.7, "against": 46.7, "undecided": 6.7}
+    assert shift["change"] == {"for": 13.3, "against": 6.7, "undecided": -20.0}
+    assert shift["winner"] == "for"
+    by_name = {c["name"]: c for c in shift["communities"]}
+    assert by_name["North"]["winner"] == "for"
+    assert by_name["South"]["winner"] == "against"
+    assert by_name["South"]["change"] == {"for": 0.0, "against": 20.0, "undecided": -20.0}
+    assert shift["not_by_community"] == 1  # the undeclared author
+
+
+def test_winner_rule_from_the_issue():
+    # For 31% -> 42% (+11) beats Against 44% -> 49% (+5).
+    assert analysis.winner({"for": 11.0, "against": 5.0}) == "for"
+    assert analysis.winner({"for": -3.0, "against": 2.0}) == "against"
+    assert analysis.winner({"for": 4.0, "against": 4.0}) is None
+
+
+def test_common_ground_and_divisiveness(toy):
+    debate, arguments, _members = toy
+    agreement = cache.results_for(debate).figures["agreement"]
+    assert agreement["communities"] == ["North", "South", "River"]
+    a1, a2 = agreement["common_ground"]
+    assert (a1["id"], a2["id"]) == (arguments["A1"].id, arguments["A2"].id)
+    # Product over communities of (agree + 1) / (votes + 2).
+    assert a1["common_ground"] == pytest.approx(6 / 7 * 5 / 7 * 4 / 5, abs=1e-4)
+    assert a2["common_ground"] == pytest.approx(1 / 7 * 6 / 7 * 2 / 5, abs=1e-4)
+    assert (a1["agree"], a1["disagree"]) == (12, 1)
+    # Divisiveness: the gap between the most and the least agreeing community.
+    assert a1["divisiveness"] == pytest.approx(6 / 7 - 5 / 7, abs=1e-4)
+    assert a2["divisiveness"] == pytest.approx(6 / 7 - 1 / 7, abs=1e-4)
+    assert [row["id"] for row in agreement["divisive"]] == [arguments["A2"].id, arguments["A1"].id]
+    assert agreement["too_few_votes"]["count"] == 1
+    assert agreement["too_few_votes"]["arguments"][0]["id"] == arguments["A3"].id
+    row = agreement["heatmap"]["rows"][0]
+    assert row["id"] == arguments["A1"].id
+    assert row["votes"] == [5, 5, 3]
+    assert row["rates"] == [round(6 / 7, 3), round(5 / 7, 3), round(4 / 5, 3)]
+
+
+def test_arguments_agreed_by_those_who_changed(toy):
+    debate, arguments, _members = toy
+    changed = cache.results_for(debate).figures["changed_minds"]
+    assert changed["participants"] == 3
+    assert [(a["id"], a["agree"]) for a in changed["arguments"]] == [
+        (arguments["A1"].id, 2),
+        (arguments["A2"].id, 1),
+    ]
+
+
+def test_small_communities_are_never_shown(toy, make_user):
+    debate, arguments, _members = toy
+    organiser = standing(debate.organiser, debate)
+    moderation.set_communities(organiser, debate, [*TOY_POSITIONS, "Tiny"])
+    tiny = next(c.id for c in moderation.communities(debate) if c.name == "Tiny")
+    for _ in range(4):
+        who = standing(make_user(), debate)
+        participant = debate_services.join_debate(who, debate, Position.FOR, tiny)
+        debate_services.cast_vote(standing(who.user, debate), arguments["A1"], 1)
+        assert participant.community_id == tiny
+    db.session.commit()
+    figures = cache.results_for(debate).figures
+    assert "Tiny" not in figures["agreement"]["communities"]
+    assert "Tiny" not in [c["name"] for c in figures["shift"]["communities"]]
+
+
+#: Planted opinions: each group's view on two kinds of argument (even and odd ids).
+OPINIONS = {
+    2: [(1, 1), (-1, -1)],
+    3: [(1, 1), (-1, -1), (1, -1)],
+    4: [(1, 1), (-1, -1), (1, -1), (-1, 1)],
+}
+
+
+def planted(groups=3, per_group=40, arguments=30, seen=20, noise=0.1, seed=1):
+    """Synthetic votes: a group agrees with the arguments of a kind it favours and
+    disagrees with the others, except for `noise` of its votes."""
+    rng = np.random.default_rng(seed)
+    voter, argument, value, truth = [], [], [], []
+    for g, opinion in enumerate(OPINIONS[groups]):
+        for i in range(per_group):
+            row = g * per_group + i
+            truth.append(g)
+            for j in rng.choice(arguments, size=seen, replace=False):
+                agree = (opinion[j % 2] > 0) != (rng.random() < noise)
+                voter.append(row)
+                argument.append(j)
+                value.append(1 if agree else -1)
+    n = groups * per_group
+    data = DebateData(
+        participant_ids=np.arange(100, 100 + n),
+        community=np.full(n, -1),
+        before=np.zeros(n, dtype=np.int64),
+        after=np.full(n, -1),
+        community_names=[],
+        argument_ids=np.arange(1, arguments + 1),
+        stances=["pro"] * arguments,
+        excerpts=[f"Argument {j}" for j in range(1, arguments + 1)],
+        voter=np.array(voter),
+        argument=np.array(argument),
+        value=np.array(value, dtype=np.int8),
+        tree=[],
+    )
+    return data, np.array(truth)
+
+
+@pytest.mark.parametrize("groups", [2, 3, 4])
+def test_opinion_groups_recover_planted_groups(groups):
+    data, truth = planted(groups=groups)
+    figures, membership = analysis.opinion_groups(data)
+    assert figures["status"] == "ok"
+    assert figures["k"] == groups
+    found = np.array([membership[pid] for pid in data.participant_ids])
+    assert adjusted_rand_score(truth, found) >= 0.9
+    assert sorted(g["size"] for g in figures["groups"]) == [40] * groups
+    # Each group is represented by an argument on which it holds its planted view.
+    for group in figures["groups"]:
+        members = found == ord(group["label"]) - ord("A")
+        opinion = OPINIONS[groups][np.bincount(truth[members]).argmax()]
+        top = group["representative"][0]
+        assert top["significant"]
+        column = top["id"] - 1  # argument ids are 1..n over columns 0..n-1
+        assert (opinion[column % 2] > 0) == (top["direction"] == "agree")
+
+
+def test_opinion_groups_are_reproducible_and_leave_out_light_voters():
+    data, _truth = planted(groups=3)
+    first = analysis.opinion_groups(data)
+    assert analysis.opinion_groups(data) == first
+    light, _ = planted(groups=3, seen=6)
+    figures, membership = analysis.opinion_groups(light)
+    assert figures["status"] == "too_few"
+    assert figures["left_out"] == 120
+    assert membership == {}
+
+
+def test_results_are_cached_until_something_changes(toy, make_user, monkeypatch):
+    debate, arguments, members = toy
+    calls = []
+    real = analysis.analyse
+    monkeypatch.setattr(analysis, "analyse", lambda data: calls.append(1) or real(data))
+    first_version = cache.results_for(debate).version
+    cache.results_for(debate)
+    assert len(calls) == 1
+
+    voter = members["River"][4]  # has not voted on A1 yet
+    debate_services.cast_vote(standing(voter, debate), arguments["A1"], -1)
+    db.session.commit()
+    db.session.refresh(debate)
+    second = cache.results_for(debate)
+    assert len(calls) == 2
+    assert second.version > first_version
+    assert second.figures["agreement"]["heatmap"]["rows"][0]["votes"] == [5, 5, 4]
+
+    # Switching a vote changes no counter, but still refreshes the figures.
+    debate_services.cast_vote(standing(voter, debate), arguments["A1"], 1)
+    db.session.commit()
+    db.session.refresh(debate)
+    cache.results_for(debate)
+    assert len(calls) == 3
+
+    # So does a mediator hiding an argument.
+    mediator = make_user()
+    moderation.appoint(
+        standing(debate.organiser, debate), debate, mediator.pseudonym, Role.MEDIATOR
+    )
+    review.decide(
+        standing(mediator, debate), arguments["A2"], review.Decision.URGENT_HIDE, 1, "Rule 1."
+    )
+    db.session.commit()
+    db.session.refresh(debate)
+    ids = [row["id"] for row in cache.results_for(debate).figures["agreement"]["common_ground"]]
+    assert len(calls) == 4
+    assert arguments["A2"].id not in ids
+
+
+def test_a_slow_analysis_is_reused_for_a_while(toy, monkeypatch):
+    debate, arguments, members = toy
+    row = cache.results_for(debate)
+    row.seconds = 3.0  # as if the debate were huge
+    db.session.commit()
+    debate_services.cast_vote(standing(members["River"][4], debate), arguments["A1"], 1)
+    db.session.commit()
+    db.session.refresh(debate)
+    monkeypatch.setattr(analysis, "analyse", lambda data: pytest.fail("recomputed"))
+    assert cache.results_for(debate).version < debate.results_version
+
+
+def test_load_reads_only_published_arguments(toy):
+    debate, arguments, _members = toy
+    arguments["A3"].deleted_at = arguments["A3"].created_at
+    db.session.commit()
+    data = load(debate)
+    assert arguments["A3"].id not in data.argument_ids.tolist()
+    assert data.n_participants == 16
+    assert len(data.value) == 13 + 13 + 0  # A1 and A2; A3's two votes no longer count
+
+
+def test_report_page(client, toy):
+    debate, arguments, _members = toy
+    page = client.get(f"/d/{debate.slug}/report")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    for section in ("shift", "common-ground", "divisive", "groups", "tree", "agreement"):
+        assert f'id="{section}"' in html
+    assert html.count("<svg") >= 3
+    assert "Toy argument A1" in html
+    assert "13.3" in html  # For gained 13.3 points
+
+
+def test_report_in_french_uses_french_numbers(client, toy):
+    debate, _arguments, _members = toy
+    html = client.get(f"/d/{debate.slug}/report", headers={"Accept-Language": "fr"}).get_data(
+        as_text=True
+    )
+    assert "Pour" in html
+    assert "13,3" in html
+
+
+def test_results_api(client, toy):
+    debate, arguments, _members = toy
+    data = client.get(f"/api/v1/debates/{debate.slug}/results").get_json()
+    assert data["slug"] == debate.slug
+    assert data["shift"]["winner"] == "for"
+    assert data["agreement"]["common_ground"][0]["id"] == arguments["A1"].id
+    assert data["ratified_agreement"] == []
+    assert "groups" in data and "participation" in data
+    # The membership of opinion groups never leaves the server.
+    assert "membership" not in data
+    assert client.get("/api/v1/debates/no-such-debate/results").status_code == 404
+
+
+def test_draft_report_is_hidden(client, make_debate):
+    debate = make_debate(phase="draft")
+    assert client.get(f"/d/{debate.slug}/report").status_code == 404
+    assert client.get(f"/api/v1/debates/{debate.slug}/results").status_code == 404
+
+
+def test_empty_debate_report(client, make_debate):
+    debate = make_debate()
+    page = client.get(f"/d/{debate.slug}/report")
+    assert page.status_code == 200
+    assert "Nobody has recorded a final position yet" in page.get_data(as_text=True)
