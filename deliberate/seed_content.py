@@ -1643,4 +1643,4 @@ CROWD_PULLS = {
     "Fulani herders": {"decapitation-backfired": 2.0, "deal-is-a-hope": -1.0},
 }
 #: For each point of AGREEMENT, the share of the crowd that endorses it and that objects.
-CROWD_ENDORSEMENTS = [(0.85, 0.05), (0.45, 0.25), (0.5, 0.1)]
+CROWD_ENDORSEMENTS = [(0.95, 0.03), (0.45, 0.25), (0.5, 0.1)]

@@ -1,6 +1,7 @@
 """What every template can use."""
 
 import re
+from decimal import Decimal
 
 from babel.numbers import format_percent
 from flask import request
@@ -41,7 +42,7 @@ def register(app):
     app.jinja_env.filters["signed"] = lambda value: format_decimal(value, "+#,##0.#;\u2212#,##0.#")
     # A share given in per cent: "51.7%" in English, "51,7 %" (no break) in French.
     app.jinja_env.filters["pct"] = lambda value: format_percent(
-        round(value, 1) / 100, locale=get_locale(), decimal_quantization=False
+        Decimal(str(round(value, 1))) / 100, locale=get_locale(), decimal_quantization=False
     )
 
     @app.context_processor

@@ -65,8 +65,17 @@ def main() -> None:
                     page.screenshot(path=out / f"{label}-{name}.png")
                 page.goto(f"{DEBATE}/report")
                 for section in ("shift", "common-ground", "groups", "tree"):
-                    shot = out / f"report-{section}-{name}.png"
-                    page.locator(f"#{section}").screenshot(path=shot)
+                    box = page.locator(f"#{section}").bounding_box()
+                    page.screenshot(
+                        path=out / f"report-{section}-{name}.png",
+                        full_page=True,
+                        clip={
+                            "x": 0,
+                            "y": box["y"] - 8,
+                            "width": width,
+                            "height": min(box["height"] + 16, height * 1.6),
+                        },
+                    )
                 page.goto("/register")
                 page.get_by_label("Pseudonym").fill(f"Reviewer {name}")
                 page.get_by_label("Email").fill(f"{name}@example.org")

@@ -328,3 +328,16 @@ def test_empty_debate_report(client, make_debate):
     page = client.get(f"/d/{debate.slug}/report")
     assert page.status_code == 200
     assert "Nobody has recorded a final position yet" in page.get_data(as_text=True)
+
+
+def test_percentages_read_naturally(app):
+    from flask import render_template_string
+    from flask_babel import refresh
+
+    with app.test_request_context(headers={"Accept-Language": "fr"}):
+        refresh()  # the locale is cached in the app context the fixture keeps open
+        assert render_template_string("{{ 22.4|pct }}") == "22,4\u00a0%"
+        assert render_template_string("{{ -1.7|signed }}") == "\u22121,7"
+    with app.test_request_context():
+        refresh()
+        assert render_template_string("{{ 22.4|pct }} {{ 50|pct }}") == "22.4% 50%"

@@ -54,3 +54,19 @@ def test_seeded_debate_page_is_small(client, app, auth, make_user):
     participant = client.get(f"/d/{MAIN}")
     assert participant.data.count(b'class="vote"') > 60
     assert len(participant.data) + css_size < 60 * 1024
+
+
+def test_seeded_report_shows_common_ground_out_of_the_box(app, client):
+    """The demo crowd gives the main debate's report something to show in every section."""
+    seed_demo()
+    data = client.get(f"/api/v1/debates/{MAIN}/results").get_json()
+    assert data["shift"]["winner"] in ("for", "against")
+    assert len(data["shift"]["communities"]) >= 5
+    assert len(data["agreement"]["communities"]) >= 5
+    assert len(data["agreement"]["common_ground"]) >= 5
+    assert data["agreement"]["divisive"]
+    assert data["groups"]["status"] == "ok" and data["groups"]["k"] >= 2
+    assert all(group["representative"] for group in data["groups"]["groups"])
+    assert [p["number"] for p in data["ratified_agreement"]] == [1]
+    html = client.get(f"/d/{MAIN}/report").get_data(as_text=True)
+    assert "No point of the agreement has been ratified yet" not in html
