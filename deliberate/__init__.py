@@ -6,6 +6,7 @@ import os
 from flask import Flask, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import engine_options, load_config
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -43,7 +44,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     with app.app_context():
         configure_sqlite(db.engine)
 
-    from . import cli, errors_views, templating
+    from . import cli, errors_views, observability, templating
     from .accounts.views import bp as accounts_bp
     from .agreements.views import bp as agreements_bp
     from .api.views import bp as api_bp
@@ -70,6 +71,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors_views.register(app)
     templating.register(app)
     cli.register(app)
+    observability.register(app)
+    if app.config["TRUSTED_PROXIES"]:
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     return app
 
 
@@ -88,15 +93,75 @@ def select_locale() -> str | None:
 
 
 def configure_sqlite(engine: Engine) -> None:
-    """WAL (readers never wait for the writer), foreign keys on, and a busy timeout."""
+    """WAL (readers never wait for the writer), foreign keys on, a busy timeout, and
+    transactions that take the write lock before they read what they are going to change.
+
+    Why: in WAL mode a deferred transaction reads from a snapshot. If it then writes after
+    another connection has committed, SQLite cannot upgrade it and fails at once with
+    "database is locked" (SQLITE_BUSY_SNAPSHOT): the busy timeout never applies. A
+    transaction that starts with BEGIN IMMEDIATE takes the write lock first, so it waits (up
+    to the busy timeout) instead, and its reads and writes form one atomic step (who voted,
+    then the vote and the counters). So:
+
+    - a request that changes state (POST...) begins IMMEDIATE;
+    - a page view (GET, HEAD, OPTIONS) begins deferred: one consistent snapshot, never
+      queued behind writers. The few GET handlers that write end their snapshot first
+      (results/cache.py recompute, moderation apply_due_phase_changes);
+    - outside a request (CLI, seeding, migrations, the tests' own session, a shell), reads
+      run on their own, as pysqlite always ran them, and the transaction begins IMMEDIATE
+      at its first write. Taking the lock at the first read instead would let an idle shell,
+      or a test holding a session open while it calls the app in-process, block every
+      writer until the busy timeout.
+
+    pysqlite's own transaction handling is switched off (SQLAlchemy's recipe for pysqlite,
+    "Serializable isolation / Savepoints / Transactional DDL") and BEGIN is sent by us just
+    before the transaction's first statement. A PRAGMA sent first runs outside the
+    transaction, where foreign_keys and journal_mode take effect (migrations/env.py).
+    A connection set to AUTOCOMMIT handles its own transactions (backup.snapshot).
+    """
     if engine.dialect.name != "sqlite":
         return
 
+    pending = "deliberate.sqlite_begin"  # kept in the connection's info until BEGIN is sent
+    at_first_write = "BEGIN IMMEDIATE at the first write"
+
     @event.listens_for(engine, "connect")
     def set_pragmas(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None  # no BEGIN/COMMIT of pysqlite's own
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=15000")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def begin(conn):
+        conn.info.pop(pending, None)
+        if conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+            return
+        dbapi_connection = conn.connection.driver_connection
+        if dbapi_connection.isolation_level is not None:
+            dbapi_connection.isolation_level = None  # SQLAlchemy resets it after AUTOCOMMIT
+        if not has_request_context():
+            conn.info[pending] = at_first_write
+        elif request.method in ("GET", "HEAD", "OPTIONS"):
+            conn.info[pending] = "BEGIN"
+        else:
+            conn.info[pending] = "BEGIN IMMEDIATE"
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def send_begin(conn, cursor, statement, _parameters, _context, _executemany):
+        mode = conn.info.get(pending)
+        if mode is None:
+            return
+        verb = statement.lstrip()[:6].upper()
+        if verb == "PRAGMA" or (mode == at_first_write and verb == "SELECT"):
+            return
+        del conn.info[pending]
+        cursor.execute("BEGIN" if mode == "BEGIN" else "BEGIN IMMEDIATE")
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def end(conn):
+        conn.info.pop(pending, None)

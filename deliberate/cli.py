@@ -40,15 +40,21 @@ def create_admin_command(pseudonym, email, password):
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
+@click.option(
+    "--seed/--no-seed",
+    default=True,
+    show_default=True,
+    help="Create the demo debates when the database has none (production: --no-seed).",
+)
 @with_appcontext
-def serve_command(host, port, workers):
+def serve_command(host, port, workers, seed):
     """Migrate the database, seed it if empty, and serve with gunicorn."""
     from .extensions import db
     from .models import Debate
     from .seed import seed_demo
 
     upgrade(directory=current_app.extensions["migrate"].directory)
-    if db.session.scalar(select(func.count()).select_from(Debate)) == 0:
+    if seed and db.session.scalar(select(func.count()).select_from(Debate)) == 0:
         seed_demo()
     db.session.remove()
     db.engine.dispose()  # workers open their own connections after the fork
@@ -77,7 +83,15 @@ def run_gunicorn(host: str, port: int, workers: int) -> None:
 
 
 def register(app) -> None:
-    for command in (seed_command, create_admin_command, serve_command):
+    from .backup import backup_command, restore_command
+
+    for command in (
+        seed_command,
+        create_admin_command,
+        serve_command,
+        backup_command,
+        restore_command,
+    ):
         app.cli.add_command(command)
 
 

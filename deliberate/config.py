@@ -18,6 +18,12 @@ def load_config(instance_path: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "RATELIMIT_STORAGE_URI": os.environ.get("DELIBERATE_REDIS_URL") or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
+        # If Redis goes away, limits fall back to per-process memory rather than failing.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        # How many reverse proxies in front of the app set X-Forwarded-For/-Proto/-Host.
+        # 0 (the default) trusts none: the client address is the socket's peer, so nobody
+        # can dodge a rate limit by sending the header themselves.
+        "TRUSTED_PROXIES": int(os.environ.get("DELIBERATE_TRUSTED_PROXIES") or 0),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,

@@ -1,6 +1,9 @@
 """Configuration, health check, SQLite settings, CLI and packaging."""
 
+import json
+import logging
 import os
+import re
 import stat
 from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path
@@ -12,23 +15,121 @@ from deliberate import create_app
 from deliberate.config import instance_secret_key
 from deliberate.extensions import db
 
+from .conftest import PASSWORD, post
 
-def test_healthz_ok(client):
+
+def test_healthz_says_alive(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "database": "ok"}
+    assert response.get_json() == {"status": "ok"}
 
 
-def test_healthz_503_when_the_database_is_unreachable(tmp_path):
-    url = (
-        "postgresql+psycopg://nobody@127.0.0.1:1/none"
-        if os.environ.get("DELIBERATE_DATABASE_URL", "").startswith("postgresql")
-        else f"sqlite:///{tmp_path}/missing/folder/db.sqlite3"
-    )
+def test_readyz_checks_database_migrations_and_redis(client):
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.get_json() == {
+        "status": "ready",
+        "database": "ok",
+        "migrations": "current",
+        "redis": "not configured",
+    }
+
+
+def unreachable_database_url(tmp_path) -> str:
+    if os.environ.get("DELIBERATE_DATABASE_URL", "").startswith("postgresql"):
+        return "postgresql+psycopg://nobody@127.0.0.1:1/none"
+    return f"sqlite:///{tmp_path}/missing/folder/db.sqlite3"
+
+
+def test_unreachable_database_is_alive_but_not_ready(tmp_path):
+    url = unreachable_database_url(tmp_path)
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x", "TESTING": True})
-    response = app.test_client().get("/healthz")
+    client = app.test_client()
+    assert client.get("/healthz").status_code == 200
+    response = client.get("/readyz")
     assert response.status_code == 503
-    assert response.get_json()["status"] == "error"
+    assert response.get_json()["database"] == "unreachable"
+    assert response.get_json()["status"] == "not ready"
+
+
+def test_readyz_503_when_migrations_are_behind(app, client):
+    app.extensions["deliberate.migration_heads"] = {"a_newer_revision"}
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.get_json()["migrations"] == "behind"
+
+
+@pytest.mark.parametrize(("port", "status", "redis"), [(6379, 200, "ok"), (1, 503, "unreachable")])
+def test_readyz_pings_redis_when_configured(app, port, status, redis):
+    app.config["RATELIMIT_STORAGE_URI"] = f"redis://127.0.0.1:{port}/15"
+    response = app.test_client().get("/readyz")
+    assert (response.status_code, response.get_json()["redis"]) == (status, redis)
+
+
+def test_start_up_log_says_where_rate_limits_live(app):
+    from deliberate.observability import shared_state_note
+
+    assert "memory" in shared_state_note({"RATELIMIT_STORAGE_URI": "memory://"})
+    note = shared_state_note({"RATELIMIT_STORAGE_URI": "redis://:s3cret@cache.internal:6379/0"})
+    assert "cache.internal" in note and "s3cret" not in note
+
+
+def request_lines(caplog) -> list[dict]:
+    return [json.loads(r.getMessage()) for r in caplog.records if r.name == "deliberate.requests"]
+
+
+def test_one_structured_log_line_per_request_without_personal_data(client, caplog):
+    caplog.set_level(logging.INFO, logger="deliberate.requests")
+    email, pseudonym = "private.person@example.org", "Quiet Reader"
+    post(
+        client,
+        "/register?next=/",
+        {"pseudonym": pseudonym, "email": email, "password": PASSWORD, "confirm": PASSWORD},
+        environ_base={"REMOTE_ADDR": "203.0.113.77"},
+    )
+    response = client.get("/?q=secret", headers={"X-Request-ID": "abc12345-from-proxy"})
+    assert response.headers["X-Request-ID"] == "abc12345-from-proxy"
+    lines = request_lines(caplog)
+    assert [line["method"] for line in lines[-2:]] == ["POST", "GET"]
+    last = lines[-1]
+    assert last == {
+        "event": "request",
+        "request_id": "abc12345-from-proxy",
+        "method": "GET",
+        "path": "/",
+        "endpoint": "main.home",
+        "status": 200,
+        "duration_ms": last["duration_ms"],
+    }
+    assert lines[-2]["status"] == 302 and lines[-2]["path"] == "/register"
+    logged = caplog.text
+    for secret in (email, pseudonym, "203.0.113.77", "secret", PASSWORD):
+        assert secret not in logged
+
+
+def test_a_malformed_request_id_is_replaced(client):
+    response = client.get("/", headers={"X-Request-ID": "bad id; forged=log line"})
+    assert re.fullmatch(r"[0-9a-f]{32}", response.headers["X-Request-ID"])
+
+
+@pytest.mark.parametrize(("proxies", "seen"), [(0, "127.0.0.1"), (1, "198.51.100.9")])
+def test_client_address_trusts_only_the_configured_proxies(database_url, proxies, seen):
+    from flask import request
+
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True, "TRUSTED_PROXIES": proxies}
+    )
+
+    @app.route("/_whoami")
+    def whoami():
+        return request.remote_addr
+
+    response = app.test_client().get(
+        "/_whoami",
+        headers={"X-Forwarded-For": "198.51.100.9"},
+        environ_base={"REMOTE_ADDR": "127.0.0.1"},
+    )
+    assert response.get_data(as_text=True) == seen
 
 
 def test_secret_key_is_generated_once_and_private(tmp_path):
@@ -127,3 +228,26 @@ def test_resources_are_found_from_a_source_checkout():
     for name in ("templates", "static", "migrations"):
         assert (resource_path(name)).is_dir()
         assert Path(resource_path(name)).name == name
+
+
+@pytest.mark.parametrize(("flag", "debates"), [("--seed", 3), ("--no-seed", 0)])
+def test_serve_seeds_an_empty_database_unless_told_not_to(runner, monkeypatch, flag, debates):
+    from sqlalchemy import func, select
+
+    from deliberate import cli
+    from deliberate.models import Debate
+
+    served = []
+    monkeypatch.setattr(cli, "run_gunicorn", lambda *args: served.append(args))
+    result = runner.invoke(args=["serve", flag, "--workers", "3"])
+    assert result.exit_code == 0, result.output
+    assert served == [("127.0.0.1", 5000, 3)]
+    assert db.session.scalar(select(func.count()).select_from(Debate)) == debates
+
+
+def test_a_request_refused_before_the_view_is_logged_too(client, caplog):
+    caplog.set_level(logging.INFO, logger="deliberate.requests")
+    response = client.post("/logout")  # no CSRF token: refused by a before-request hook
+    assert response.status_code == 400
+    assert response.headers["X-Request-ID"]
+    assert request_lines(caplog)[-1]["status"] == 400

@@ -45,6 +45,7 @@ A = "/d/{slug}/a/{arg}"
 ROUTES = [
     ("main.home", "GET", "/", None, EVERYONE_200),
     ("main.healthz", "GET", "/healthz", None, EVERYONE_200),
+    ("main.readyz", "GET", "/readyz", None, EVERYONE_200),
     ("main.set_language", "POST", "/language", {"lang": "fr"}, EVERYONE_302),
     ("static", "GET", "/static/style.css", None, EVERYONE_200),
     ("accounts.register", "GET", "/register", None, EVERYONE_200),

@@ -190,8 +190,8 @@ def premoderated(debate: Debate, participant: Participant) -> bool:
 def count_in_tree(argument: Argument) -> None:
     """Count a newly public argument in the debate and in each ancestor's replies, and tell
     the parent's author."""
-    _bump(Debate, argument.debate_id, argument_count=1)
     if argument.parent_id is None:
+        _bump(Debate, argument.debate_id, argument_count=1)
         return
     parent_id = argument.ancestor_ids[-1]
     # One statement, so the check descendant_count >= reply_count holds at every step.
@@ -204,6 +204,9 @@ def count_in_tree(argument: Argument) -> None:
         )
         .execution_options(synchronize_session=False)
     )
+    # Arguments, then the debate: the order cast_vote locks them in, so the two never
+    # deadlock on PostgreSQL.
+    _bump(Debate, argument.debate_id, argument_count=1)
     parent = db.session.get(Argument, parent_id)
     db.session.expire(parent, ["reply_count", "descendant_count"])
     if parent.author_id != argument.author_id:
@@ -251,8 +254,14 @@ def cast_vote(who: Standing, argument: Argument, value: int | None) -> None:
     rules.require(rules.vote_on_argument(who, argument.debate, argument))
     user = who.user
     # Lock the argument row (PostgreSQL) so its counters and score change one voter at a time.
+    # populate_existing: the argument loaded by the view holds counts read before the lock;
+    # of=Argument: lock only this row, not the author's (joined) user row, which inserts
+    # elsewhere reference; NO KEY UPDATE lets those inserts proceed.
     argument = db.session.scalars(
-        select(Argument).where(Argument.id == argument.id).with_for_update()
+        select(Argument)
+        .where(Argument.id == argument.id)
+        .with_for_update(of=Argument, key_share=True)
+        .execution_options(populate_existing=True)
     ).one()
     existing = db.session.scalar(
         select(ArgumentVote).where(

@@ -1,11 +1,12 @@
-"""Home page, language switch and health check."""
+"""Home page, language switch, liveness and readiness."""
 
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
-from sqlalchemy import case, select, text
+from sqlalchemy import case, select
 
 from ..extensions import db
 from ..http import safe_next
 from ..models import Debate, Phase
+from ..observability import readiness
 
 bp = Blueprint("main", __name__)
 
@@ -42,10 +43,12 @@ def set_language():
 
 @bp.route("/healthz")
 def healthz():
-    try:
-        db.session.execute(text("SELECT 1"))
-    except Exception:  # any failure to reach the database means "not healthy"
-        current_app.logger.exception("health check: database unreachable")
-        db.session.rollback()
-        return jsonify(status="error", database="unreachable"), 503
-    return jsonify(status="ok", database="ok")
+    """Alive: the process answers. (Whether it can serve is /readyz.)"""
+    return jsonify(status="ok")
+
+
+@bp.route("/readyz")
+def readyz():
+    """Ready: database reachable, migrations current, Redis reachable when configured."""
+    ready, checks = readiness()
+    return jsonify(checks), 200 if ready else 503

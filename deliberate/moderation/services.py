@@ -116,19 +116,23 @@ def apply_due_phase_changes(debate: Debate) -> bool:
     schedule takes effect on time with no cron job. Returns whether the phase changed."""
     if debate.next_phase_at is None or debate.next_phase_at > utcnow():
         return False
-    due = db.session.scalars(
-        select(PhaseChange)
-        .where(PhaseChange.debate_id == debate.id, PhaseChange.due_at <= utcnow())
-        .order_by(PhaseChange.due_at)
+    debate_id = debate.id
+    # Usually a page view, reading from a snapshot (SQLite's deferred transaction): writing
+    # after it fails at once if another request has committed since ("database is locked",
+    # the busy timeout does not apply). So end the snapshot, and make the write the first
+    # statement of a fresh transaction: that one waits for the write lock instead.
+    db.session.commit()
+    # Deleted and returned in one statement: when two requests race, each change goes to one
+    # of them, which applies (and logs) it.
+    due = db.session.execute(
+        delete(PhaseChange)
+        .where(PhaseChange.debate_id == debate_id, PhaseChange.due_at <= utcnow())
+        .returning(PhaseChange.id, PhaseChange.due_at, PhaseChange.phase)
     ).all()
     changed = False
-    for change in due:
-        # Conditional update: when two requests race, only one applies (and logs) it.
-        applied = db.session.execute(
-            delete(PhaseChange).where(PhaseChange.id == change.id)
-        ).rowcount
+    for change in sorted(due, key=lambda change: (change.due_at, change.id)):
         # A schedule made long ago may no longer fit (a draft never opened): skip it.
-        if applied and change.phase in NEXT_PHASES[debate.phase]:
+        if change.phase in NEXT_PHASES[debate.phase]:
             previous = debate.phase
             _apply_phase(debate, change.phase)
             log.record(

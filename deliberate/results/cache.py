@@ -50,6 +50,10 @@ def recompute(debate: Debate) -> DebateResult:
         "figures": figures,
         "groups": {str(pid): group for pid, group in membership.items()},
     }
+    # On SQLite a page view reads from a snapshot (a deferred transaction); writing after it
+    # fails at once if another request has committed since, whatever the busy timeout. End
+    # the snapshot first: the upsert then starts a fresh transaction and waits for the lock.
+    db.session.commit()
     _upsert(values)
     db.session.commit()
     row = db.session.get(DebateResult, debate.id)
