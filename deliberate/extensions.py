@@ -1,5 +1,6 @@
 """Extension objects, created here and bound to the app in create_app()."""
 
+from flask import request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -36,4 +37,20 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
-limiter = Limiter(key_func=rate_limit_key, default_limits=[])
+
+
+def is_read() -> bool:
+    return request.method in ("GET", "HEAD", "OPTIONS")
+
+
+#: A backstop over every write of one user (or, signed out, one address), whatever the
+#: route: the busiest routes (register, log in, post, vote, flag) have tighter limits of
+#: their own; this one also covers mediators' and organisers' tools and anything added later.
+ALL_WRITES = "60 per minute;1000 per hour"
+
+limiter = Limiter(
+    key_func=rate_limit_key,
+    default_limits=[],
+    application_limits=[ALL_WRITES],
+    application_limits_exempt_when=is_read,
+)

@@ -16,7 +16,7 @@ from deliberate.moderation import review, sanctions
 from deliberate.moderation import services as moderation
 from deliberate.moderation.models import DebateRole, Role, SanctionKind
 
-from .conftest import PASSWORD, post, standing
+from .conftest import PASSWORD, csrf_token, post, standing
 
 ROLES = ("anonymous", "visitor", "participant", "author", "organiser", "mediator")
 
@@ -368,6 +368,24 @@ def test_writes_are_rate_limited_with_a_readable_page(database_url):
     assert response.status_code == 429
     assert "Slow down a little" in response.get_data(as_text=True)
     assert client.get("/register").status_code == 200  # reading is not limited
+
+
+def test_every_write_counts_against_one_backstop_limit(database_url):
+    """Routes without a limit of their own (here the language switch) still stop at 60
+    writes a minute from one address; reading is never limited."""
+    from deliberate import create_app
+
+    from .conftest import base_config
+
+    app = create_app({**base_config(database_url), "RATELIMIT_ENABLED": True})
+    client = app.test_client()
+    token = csrf_token(client)
+    statuses = [
+        client.post("/language", data={"lang": "fr", "csrf_token": token}).status_code
+        for _ in range(61)
+    ]
+    assert statuses == [302] * 60 + [429]
+    assert client.get("/").status_code == 200
 
 
 def test_role_rows_keep_their_history(app, scene):
