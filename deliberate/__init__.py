@@ -44,7 +44,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     with app.app_context():
         configure_sqlite(db.engine)
 
-    from . import cli, errors_views, observability, templating
+    from . import cli, errors_views, headers, observability, templating
     from .accounts.views import bp as accounts_bp
     from .agreements.views import bp as agreements_bp
     from .api.views import bp as api_bp
@@ -72,6 +72,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     templating.register(app)
     cli.register(app)
     observability.register(app)
+    headers.register(app)
     if app.config["TRUSTED_PROXIES"]:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)

@@ -140,7 +140,8 @@ def _redis() -> str:
     import redis
 
     try:
-        redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2).ping()
+        with redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2) as client:
+            client.ping()
         return "ok"
     except redis.RedisError:
         current_app.logger.exception("readiness: Redis unreachable")

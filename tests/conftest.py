@@ -88,6 +88,22 @@ def app(database_url, tmp_path, monkeypatch):
         db.engine.dispose()
 
 
+@pytest.fixture
+def make_app():
+    """Extra apps a test builds; their connection pools close when the test ends (an open
+    psycopg connection found by the garbage collector later is a warning, so an error)."""
+    made = []
+
+    def make(config: dict):
+        made.append(create_app(config))
+        return made[-1]
+
+    yield make
+    for extra in made:
+        with extra.app_context():
+            db.engine.dispose()
+
+
 def empty_tables() -> None:
     # TRUNCATE skips the moderation log's no-DELETE trigger, as a test reset should.
     names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)

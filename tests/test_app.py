@@ -113,10 +113,10 @@ def test_a_malformed_request_id_is_replaced(client):
 
 
 @pytest.mark.parametrize(("proxies", "seen"), [(0, "127.0.0.1"), (1, "198.51.100.9")])
-def test_client_address_trusts_only_the_configured_proxies(database_url, proxies, seen):
+def test_client_address_trusts_only_the_configured_proxies(database_url, make_app, proxies, seen):
     from flask import request
 
-    app = create_app(
+    app = make_app(
         {"SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True, "TRUSTED_PROXIES": proxies}
     )
 

@@ -71,9 +71,23 @@ def page(browser, live_server):
         return route.continue_()
 
     page.route("**/*", guard)
+    violations = watch_csp(page)
     yield page
     context.close()
     assert foreign == []
+    assert violations == []
+
+
+def watch_csp(page) -> list[str]:
+    """Collect the Content-Security-Policy violations Chromium reports on the console."""
+    violations = []
+    page.on(
+        "console",
+        lambda message: (
+            "Content Security Policy" in message.text and violations.append(message.text)
+        ),
+    )
+    return violations
 
 
 def register(
@@ -360,6 +374,7 @@ def test_report_renders_its_charts(browser, live_server, width):
         java_script_enabled=False,
     )
     page = context.new_page()
+    violations = watch_csp(page)
     page.goto(MAIN)
     page.get_by_role("link", name="See the full report").click()
     assert page.get_by_role("heading", name="Opinion shift").is_visible()
@@ -391,4 +406,5 @@ def test_report_renders_its_charts(browser, live_server, width):
     with open(download.value.path(), encoding="utf-8") as votes:
         header = votes.readline().strip()
     assert header == "timestamp,datetime,comment-id,voter-id,vote"
+    assert violations == []
     context.close()

@@ -348,12 +348,10 @@ def test_route_by_role(client, scene, role, endpoint, method, url, data, expecte
         assert "/login?next=" in response.headers["Location"]
 
 
-def test_writes_are_rate_limited_with_a_readable_page(database_url):
-    from deliberate import create_app
-
+def test_writes_are_rate_limited_with_a_readable_page(database_url, make_app):
     from .conftest import base_config
 
-    app = create_app({**base_config(database_url), "RATELIMIT_ENABLED": True})
+    app = make_app({**base_config(database_url), "RATELIMIT_ENABLED": True})
     client = app.test_client()
     statuses = [
         post(
@@ -370,14 +368,12 @@ def test_writes_are_rate_limited_with_a_readable_page(database_url):
     assert client.get("/register").status_code == 200  # reading is not limited
 
 
-def test_every_write_counts_against_one_backstop_limit(database_url):
+def test_every_write_counts_against_one_backstop_limit(database_url, make_app):
     """Routes without a limit of their own (here the language switch) still stop at 60
     writes a minute from one address; reading is never limited."""
-    from deliberate import create_app
-
     from .conftest import base_config
 
-    app = create_app({**base_config(database_url), "RATELIMIT_ENABLED": True})
+    app = make_app({**base_config(database_url), "RATELIMIT_ENABLED": True})
     client = app.test_client()
     token = csrf_token(client)
     statuses = [
