@@ -167,6 +167,12 @@ def tallies(debate: Debate) -> dict[int, PointTally]:
     return result
 
 
+def ratified_points(debate: Debate) -> list[AgreementPoint]:
+    """The points every large-enough community has ratified, in order (the report's list)."""
+    ratified = tallies(debate)
+    return [point for point in points(debate) if ratified[point.id].ratified]
+
+
 def my_endorsements(user: User, debate: Debate) -> dict[int, int]:
     """The user's answers in this debate: point id -> 1 (endorse) or -1 (object)."""
     if user is None or not user.is_authenticated:

@@ -106,8 +106,8 @@ def moderation_log(slug: str):
 @bp.route("/debates/<slug>/results")
 def results(slug: str):
     """The report's figures (the same cached analysis the report page shows)."""
+    from ..agreements.services import ratified_points
     from ..results.cache import results_for
-    from ..results.views import ratified_points
 
     debate = public_debate(slug)
     result = results_for(debate)

@@ -21,13 +21,7 @@ def report(slug: str):
         who=who,
         result=result,
         figures=result.figures,
-        ratified=ratified_points(debate),
+        ratified=agreements.ratified_points(debate),
         charts=charts,
         form=EmptyForm(),
     )
-
-
-def ratified_points(debate) -> list:
-    """The agreement points every large-enough community has ratified, in order."""
-    tallies = agreements.tallies(debate)
-    return [p for p in agreements.points(debate) if tallies[p.id].ratified]
