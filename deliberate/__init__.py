@@ -31,8 +31,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         "SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
     )
 
+    from .accounts import models as _account_models  # noqa: F401 - registers the tables
     from .agreements import models as _agreement_models  # noqa: F401 - registers the tables
     from .moderation import models as _moderation_models  # noqa: F401 - registers the tables
+
     from .results import models as _results_models  # noqa: F401 - registers the tables
 
     db.init_app(app)

@@ -9,6 +9,7 @@ concurrent writers never lose an update.
 from __future__ import annotations
 
 import enum
+import secrets
 from datetime import UTC, datetime
 
 from flask_login import UserMixin
@@ -71,6 +72,24 @@ class Stance(enum.StrEnum):
     CON = "con"
 
 
+class DebateFormat(enum.StrEnum):
+    """What a debate asks, and so what its top-level contributions are."""
+
+    #: A yes/no motion: top-level arguments are pro or con, positions recorded before/after.
+    MOTION = "motion"
+    #: An open question, as in Pol.is: top-level statements have no stance and are voted
+    #: agree / disagree / pass; there is no motion vote.
+    QUESTION = "question"
+
+
+#: Argument votes: agree, disagree, and (on open-question statements) pass.
+AGREE, DISAGREE, PASS = 1, -1, 0
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
 class Position(enum.StrEnum):
     FOR = "for"
     AGAINST = "against"
@@ -109,20 +128,47 @@ class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     #: The only identity ever shown publicly.
     pseudonym: Mapped[str] = mapped_column(String(PSEUDONYM_MAX))
-    #: Case-folded pseudonym; unique so "Amina" and "amina" cannot both exist.
-    pseudonym_key: Mapped[str] = mapped_column(String(PSEUDONYM_MAX), unique=True)
-    #: Lower-cased; seen only by its owner (and, later, admins).
-    email: Mapped[str] = mapped_column(String(254), unique=True)
-    password_hash: Mapped[str] = mapped_column(String(255))
+    #: Case-folded pseudonym; unique so "Amina" and "amina" cannot both exist. NULL for
+    #: accounts nobody can log in to (imported, deleted), whose names need not be unique.
+    pseudonym_key: Mapped[str | None] = mapped_column(String(PSEUDONYM_MAX), unique=True)
+    #: Lower-cased; seen only by its owner and by admins. NULL once deleted, or imported.
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
     is_admin: Mapped[bool] = mapped_column(default=False)
     #: Seed accounts, marked on every page they appear on.
     is_demo: Mapped[bool] = mapped_column(default=False)
+    #: An anonymous participant brought in with an imported conversation (e.g. Pol.is).
+    is_imported: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(Tz, default=utcnow)
+    #: Set when the account is deleted: its personal data is gone, its writing anonymised.
+    deleted_at: Mapped[datetime | None] = mapped_column(Tz)
+    #: Part of every session cookie; replacing it ends every session of the account
+    #: (password change, ban, "log out everywhere", deletion).
+    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
+    password_changed_at: Mapped[datetime | None] = mapped_column(Tz)
+    #: Base32 TOTP secret once a second factor is confirmed (NULL: none).
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    #: The last TOTP time step accepted, so a code cannot be replayed.
+    totp_last_step: Mapped[int | None] = mapped_column()
 
     __table_args__ = (
         CheckConstraint("length(pseudonym) >= 3", name="pseudonym_length"),
         CheckConstraint("email LIKE '%_@_%'", name="email_shape"),
+        # An account either can log in (email, password, unique pseudonym) or cannot.
+        CheckConstraint(
+            "(email IS NULL AND password_hash IS NULL AND pseudonym_key IS NULL)"
+            " OR (email IS NOT NULL AND password_hash IS NOT NULL AND pseudonym_key IS NOT NULL)",
+            name="login_fields_together",
+        ),
+        CheckConstraint(
+            "email IS NULL OR (NOT is_imported AND deleted_at IS NULL)",
+            name="no_login_when_imported_or_deleted",
+        ),
     )
+
+    @property
+    def can_log_in(self) -> bool:
+        return self.password_hash is not None
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.pseudonym!r}>"
@@ -133,8 +179,11 @@ class Debate(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
-    #: The yes/no question the debate decides.
+    #: The yes/no question the debate decides, or the open question it asks.
     motion: Mapped[str] = mapped_column(String(MOTION_MAX))
+    format: Mapped[DebateFormat] = mapped_column(
+        str_enum(DebateFormat, "debate_format"), default=DebateFormat.MOTION
+    )
     #: Markdown source and its sanitised HTML, rendered once on write.
     background: Mapped[str] = mapped_column(Text, default="")
     background_html: Mapped[str] = mapped_column(Text, default="")
@@ -201,6 +250,10 @@ class Debate(db.Model):
         return self.phase is not Phase.DRAFT
 
     @property
+    def is_question(self) -> bool:
+        return self.format is DebateFormat.QUESTION
+
+    @property
     def takes_arguments(self) -> bool:
         return self.phase is Phase.OPEN
 
@@ -224,7 +277,10 @@ class Participant(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     debate_id: Mapped[int] = mapped_column(ForeignKey("debate.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
-    position_before: Mapped[Position] = mapped_column(str_enum(Position, "position_before"))
+    #: NULL in open-question debates, which have no motion to take a position on.
+    position_before: Mapped[Position | None] = mapped_column(
+        str_enum(Position, "position_before")
+    )
     position_after: Mapped[Position | None] = mapped_column(str_enum(Position, "position_after"))
     joined_at: Mapped[datetime] = mapped_column(Tz, default=utcnow)
     after_at: Mapped[datetime | None] = mapped_column(Tz)
@@ -238,8 +294,13 @@ class Participant(db.Model):
     community_id: Mapped[int | None] = mapped_column(
         ForeignKey("community.id", ondelete="SET NULL"), index=True
     )
+    #: Their number in the conversation this debate was imported from (Pol.is participant).
+    external_id: Mapped[int | None] = mapped_column()
 
-    __table_args__ = (UniqueConstraint("debate_id", "user_id"),)
+    __table_args__ = (
+        UniqueConstraint("debate_id", "user_id"),
+        UniqueConstraint("debate_id", "external_id"),
+    )
 
 
 class Argument(db.Model):
@@ -251,8 +312,9 @@ class Argument(db.Model):
     debate_id: Mapped[int] = mapped_column(ForeignKey("debate.id", ondelete="CASCADE"))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("argument.id", ondelete="CASCADE"))
     author_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="RESTRICT"), index=True)
-    #: pro supports its parent (or the motion); con opposes it.
-    stance: Mapped[Stance] = mapped_column(str_enum(Stance, "stance"))
+    #: pro supports its parent (or the motion); con opposes it. NULL for an open question's
+    #: top-level statements, which take no side.
+    stance: Mapped[Stance | None] = mapped_column(str_enum(Stance, "stance"))
     #: Markdown source (empty once deleted) and its sanitised HTML.
     body: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
@@ -285,8 +347,14 @@ class Argument(db.Model):
     #: No reply may be posted under it (cooling-off) until then.
     frozen_until: Mapped[datetime | None] = mapped_column(Tz)
 
+    #: Its id in the conversation it was imported from (Pol.is comment-id).
+    external_id: Mapped[int | None] = mapped_column()
+    #: Imported without a decision from the original moderators (Pol.is moderated = 0).
+    unreviewed: Mapped[bool] = mapped_column(default=False)
+
     agree_count: Mapped[int] = mapped_column(default=0)
     disagree_count: Mapped[int] = mapped_column(default=0)
+    pass_count: Mapped[int] = mapped_column(default=0)
     #: Lower bound of the Wilson interval of the agree share; the "best" order.
     score: Mapped[float] = mapped_column(Float, default=0.0)
     reply_count: Mapped[int] = mapped_column(default=0)
@@ -302,8 +370,10 @@ class Argument(db.Model):
             name="body_length",
         ),
         CheckConstraint("(parent_id IS NULL) = (depth = 0)", name="depth_matches_parent"),
+        CheckConstraint("stance IS NOT NULL OR parent_id IS NULL", name="replies_take_sides"),
+        UniqueConstraint("debate_id", "external_id"),
         CheckConstraint(
-            "agree_count >= 0 AND disagree_count >= 0 AND reply_count >= 0"
+            "agree_count >= 0 AND disagree_count >= 0 AND pass_count >= 0 AND reply_count >= 0"
             " AND descendant_count >= reply_count",
             name="counts_not_negative",
         ),
@@ -353,7 +423,7 @@ class ArgumentRevision(db.Model):
 
 
 class ArgumentVote(db.Model):
-    """One user's agree (+1) or disagree (-1) on one argument."""
+    """One user's agree (+1), disagree (-1) or pass (0, statements only) on one argument."""
 
     __tablename__ = "argument_vote"
 
@@ -366,7 +436,7 @@ class ArgumentVote(db.Model):
 
     __table_args__ = (
         UniqueConstraint("argument_id", "user_id"),
-        CheckConstraint("value IN (-1, 1)", name="value_agree_or_disagree"),
+        CheckConstraint("value IN (-1, 0, 1)", name="value_agree_disagree_or_pass"),
     )
 
 
@@ -375,6 +445,7 @@ __all__ = [
     "ArgumentRevision",
     "ArgumentVote",
     "Debate",
+    "DebateFormat",
     "Phase",
     "Participant",
     "Position",
