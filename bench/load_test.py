@@ -14,12 +14,17 @@ Needs locust (pip install -e '.[bench]'). What it does:
 2. `deliberate serve --workers N` (migrated and seeded) on a free port, trusting one proxy
    (DELIBERATE_TRUSTED_PROXIES=1) since each simulated user sends its own X-Forwarded-For;
    its output goes to server.log in the instance folder;
-3. waits for /readyz, runs locust headless for --duration seconds with --users users started
-   at --spawn-rate per second, then stops the server (SIGTERM) and prints a summary.
+3. waits for /readyz, then creates one account per simulated user straight in the database
+   (registering takes a mailed link, which a load test cannot follow): "Load <n>",
+   load-<n>@example.org, all with the password ACCOUNT_PASSWORD (hashed once, with the
+   production argon2 parameters, so each login costs what a real one does);
+4. runs locust headless for --duration seconds with --users users started at --spawn-rate
+   per second, each logging in to its own account, then stops the server (SIGTERM) and
+   prints a summary.
 
 The figures, all from locust's point of view (client side, same machine):
 
-- requests: every HTTP request made, including the set-up (register, join);
+- requests: every HTTP request made, including the set-up (log in, join);
 - throughput: requests per second over the whole run, ramp-up included; it is bounded by
   the users' think time (1-3 s), so it measures the load offered as much as the capacity:
   with 50 users the ceiling is about 50 / (2 s + response time);
@@ -52,6 +57,35 @@ LOCUSTFILE = ROOT / "bench" / "locustfile.py"
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/deliberate_load"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/14"
 PROTECTED_DATABASES = {"postgres", "template0", "template1"}
+#: The password of every load-test account (bench/locustfile.py logs in with it).
+ACCOUNT_PASSWORD = "load test password"  # noqa: S105 - a throwaway instance's
+
+# Run with the server's environment (so on its database), after the server has migrated it.
+CREATE_ACCOUNTS = """
+import sys
+from deliberate import create_app
+from deliberate.accounts import clock, services
+from deliberate.extensions import db
+from deliberate.models import User
+
+count, password = int(sys.argv[1]), sys.argv[2]
+app = create_app()
+with app.app_context():
+    password_hash = services.hash_password(password)  # once: argon2 takes ~0.2 s a hash
+    now = clock.utcnow()
+    for n in range(1, count + 1):
+        pseudonym = f"Load {n}"
+        db.session.add(
+            User(
+                pseudonym=pseudonym,
+                pseudonym_key=services.pseudonym_key(pseudonym),
+                email=f"load-{n}@example.org",
+                password_hash=password_hash,
+                password_changed_at=now,
+            )
+        )
+    db.session.commit()
+"""
 
 
 def main() -> int:
@@ -109,7 +143,10 @@ def main() -> int:
             started = time.monotonic()
             wait_until_ready(base, server, log_path)
             print(f"server ready in {time.monotonic() - started:.1f} s at {base}", flush=True)
-            locust_rc = run_locust(bin_dir, base, prefix, instance / "locust.log", args)
+            create_accounts(env, args.users)
+            env["DELIBERATE_LOAD_ACCOUNTS"] = str(args.users)
+            env["DELIBERATE_LOAD_PASSWORD"] = ACCOUNT_PASSWORD
+            locust_rc = run_locust(bin_dir, base, prefix, instance / "locust.log", args, env)
         finally:
             stop(server)
 
@@ -190,13 +227,29 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def create_accounts(env: dict, count: int) -> None:
+    """One account per simulated user, in the server's database."""
+    started = time.monotonic()
+    done = subprocess.run(  # noqa: S603 - our own script, with this interpreter
+        [sys.executable, "-c", CREATE_ACCOUNTS, str(count), ACCOUNT_PASSWORD],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        sys.exit(f"creating the load-test accounts failed:\n{done.stdout}{done.stderr}")
+    print(f"{count} accounts created in {time.monotonic() - started:.1f} s", flush=True)
+
+
 def wait_until_ready(base: str, server: subprocess.Popen, log_path: Path, limit_s=300) -> None:
     deadline = time.monotonic() + limit_s
     while time.monotonic() < deadline:
         if server.poll() is not None:
             sys.exit(f"the server stopped (status {server.returncode}):\n{tail(log_path)}")
         try:
-            with urllib.request.urlopen(f"{base}/readyz", timeout=5):  # noqa: S310 - local
+            with urllib.request.urlopen(f"{base}/readyz", timeout=5):  # noqa: S310 - local  # nosec B310
                 return
         except (OSError, urllib.error.HTTPError):
             time.sleep(0.5)
@@ -204,7 +257,7 @@ def wait_until_ready(base: str, server: subprocess.Popen, log_path: Path, limit_
     sys.exit(f"the server was not ready after {limit_s} s:\n{tail(log_path)}")
 
 
-def run_locust(bin_dir: Path, base: str, prefix: Path, log_path: Path, args) -> int:
+def run_locust(bin_dir: Path, base: str, prefix: Path, log_path: Path, args, env) -> int:
     command = [
         str(bin_dir / "locust"),
         "-f",
@@ -225,7 +278,7 @@ def run_locust(bin_dir: Path, base: str, prefix: Path, log_path: Path, args) -> 
     print(f"running: {' '.join(command)}", flush=True)
     with open(log_path, "wb") as log:
         return subprocess.run(  # noqa: S603 - the venv's locust
-            command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, check=False
+            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, check=False
         ).returncode
 
 

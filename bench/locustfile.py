@@ -1,11 +1,16 @@
 """Locust scenario: participants of the main demo debate, reading, voting and posting.
 
-    locust -f bench/locustfile.py --host http://127.0.0.1:5000      (or: bench/load_test.py)
+    python bench/load_test.py                   (creates the accounts, starts the server)
 
-Each simulated user registers a fresh account, joins the seeded debate (opening position and
-the ground rules), then reads the debate page (most often), opens argument pages, votes agree
-or disagree on others' arguments and now and then posts a short argument or a reply, with 1-3 s
-of thinking between actions.
+Each simulated user logs in to an account of its own, joins the seeded debate (opening
+position and the ground rules), then reads the debate page (most often), opens argument pages,
+votes agree or disagree on others' arguments and now and then posts a short argument or a
+reply, with 1-3 s of thinking between actions.
+
+Registering takes a link sent by mail, so the accounts exist before the run: load_test.py
+creates "Load 1".."Load N" (load-<n>@example.org) and passes N and their password in
+DELIBERATE_LOAD_ACCOUNTS and DELIBERATE_LOAD_PASSWORD. Run by hand, `locust -f
+bench/locustfile.py --host URL` needs those two variables and the accounts on that server.
 
 Every response is checked, and anything but the expected answer is a failure, 429 (rate
 limited) included: a correct server gives 0 failures. Requests are named by kind ("debate
@@ -13,13 +18,14 @@ page", "vote", ...) so locust's statistics group them.
 
 The server must trust one proxy (DELIBERATE_TRUSTED_PROXIES=1): each user sends its own
 X-Forwarded-For address, as clients behind a reverse proxy appear, so the per-address limit on
-registrations ("5 per minute") does not stop 50 users coming from 127.0.0.1; and, as through
-a proxy, each request comes on a new connection (Connection: close). Once logged in, limits
+logins does not stop 50 users coming from 127.0.0.1; and, as through a proxy, each request
+comes on a new connection (Connection: close). Once logged in, limits
 count per account; the pace here (a request every ~2 s, 1 in ~14 of them a post, 3 in ~14 a
 vote) stays far below the write limit (30/min) and the vote limit (120/min).
 """
 
 import itertools
+import os
 import random
 import re
 import uuid
@@ -48,6 +54,17 @@ POINTS = [
     "The sources cited do not show the effect claimed; we need local figures.",
     "Past local truces held longer when religious leaders were part of them.",
 ]
+
+
+# Accounts made by load_test.py; each simulated user takes the next one (round the list
+# again if there are more users than accounts).
+ACCOUNTS = int(os.environ.get("DELIBERATE_LOAD_ACCOUNTS", "0"))
+PASSWORD = os.environ.get("DELIBERATE_LOAD_PASSWORD", "")
+_accounts = itertools.count()
+
+
+def next_email() -> str:
+    return f"load-{next(_accounts) % ACCOUNTS + 1}@example.org"
 
 
 def next_address() -> str:
@@ -90,29 +107,33 @@ class Participant(HttpUser):
         self.reply_ids: list[int] = []  # arguments offering a "Reply" link
         self.vote_buttons: list[str] = []  # "<id>:<value>" of buttons offered to us
         self.mine: set[int] = set()  # arguments we posted
-        self.joined = self.register() and self.join()
+        self.joined = self.login() and self.join()
 
     # --- setting up --------------------------------------------------------------------------
 
-    def register(self) -> bool:
-        with self.client.get("/register", name="register form", catch_response=True) as r:
+    def login(self) -> bool:
+        if not ACCOUNTS or not PASSWORD:
+            raise RuntimeError(
+                "DELIBERATE_LOAD_ACCOUNTS and DELIBERATE_LOAD_PASSWORD are not set: "
+                "run bench/load_test.py, which creates the accounts"
+            )
+        with self.client.get("/login", name="login form", catch_response=True) as r:
             token = csrf_token(r.text) if r.status_code == 200 else None
             if token is None:
                 r.failure(f"{status(r)}, no CSRF token")
                 return False
             r.success()
-        tag = uuid.uuid4().hex[:12]
-        form = {
-            "csrf_token": token,
-            "pseudonym": f"Load {tag}",
-            "email": f"load-{tag}@example.org",
-            "password": f"load test password {tag}",
-        }
-        with self.client.post("/register", data=form, name="register", catch_response=True) as r:
+        form = {"csrf_token": token, "email": next_email(), "password": PASSWORD}
+        with self.client.post("/login", data=form, name="login", catch_response=True) as r:
             if r.status_code != 200 or not r.history or r.history[0].status_code != 302:
-                r.failure(f"{status(r)} (expected a redirect after registering)")
+                r.failure(f"{status(r)} (expected a redirect after logging in)")
+                return False
+            if "/login" in r.url:
+                r.failure(f"not logged in (ended at {r.url})")
                 return False
             r.success()
+        # Logging in starts a new session: the token for the next forms is on this page.
+        self.token = csrf_token(r.text)
         return True
 
     def join(self) -> bool:

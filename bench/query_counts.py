@@ -19,6 +19,7 @@ from flask import g
 from sqlalchemy import event, select
 
 from deliberate import create_app
+from deliberate.accounts import clock, sessions
 from deliberate.extensions import db
 from deliberate.models import Argument, User
 from deliberate.synthetic import build_debate
@@ -62,9 +63,14 @@ def main() -> int:
             page = measure(client, f"/d/{slug}", args.repeat)
             argument = measure(client, f"/d/{slug}/a/{parent}", args.repeat)
             with client.session_transaction() as session:
-                session["_user_id"] = str(member.id)
+                # As sessions.login leaves it: "<id>:<session token>:<login time>:<mode>"
+                # ("r": remember-me, so no idle clock to keep).
+                login_at = int(clock.now())
+                session["_user_id"] = sessions.session_id(member, login_at, sessions.REMEMBER)
                 session["_fresh"] = True
-            joined = measure(client, f"/d/{slug}", args.repeat)
+                session[sessions.SEEN] = login_at
+            # Logged in (not an ended session): the page offers to log out.
+            joined = measure(client, f"/d/{slug}", args.repeat, expect="Log out</button>")
             print(
                 f"{size:>9} | {fmt(page)} | {fmt(argument)} | {fmt(joined)} | "
                 f"{joined[2] / 1024:>5.1f}"
@@ -73,8 +79,9 @@ def main() -> int:
     return 0
 
 
-def measure(client, url: str, repeat: int) -> tuple[int, float, int]:
-    """(queries, median milliseconds, bytes) for a cold request to url."""
+def measure(client, url: str, repeat: int, expect: str | None = None) -> tuple[int, float, int]:
+    """(queries, median milliseconds, bytes) for a cold request to url (whose page must
+    contain `expect`, if given)."""
     statements: list[str] = []
 
     def count(_conn, _cursor, statement, *_args):
@@ -91,6 +98,7 @@ def measure(client, url: str, repeat: int) -> tuple[int, float, int]:
         times.append((time.perf_counter() - started) * 1000)
         event.remove(db.engine, "before_cursor_execute", count)
         assert response.status_code == 200, (url, response.status_code)
+        assert expect is None or expect in response.get_data(as_text=True), (url, expect)
     if os.environ.get("BENCH_SHOW_SQL"):
         print(url, *(s.splitlines()[0][:100] for s in statements), sep="\n  ")
     return len(statements), statistics.median(times), len(response.data)

@@ -8,8 +8,9 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .config import engine_options, load_config
+from .config import check_production, engine_options, load_config
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .http import IdConverter
 from .resources import resource_path
 
 log = logging.getLogger(__name__)
@@ -23,9 +24,12 @@ def create_app(test_config: dict | None = None) -> Flask:
         template_folder=str(resource_path("templates")),
         static_folder=str(resource_path("static")),
     )
+    # <int:...> in routes stops at the largest id a database holds (bigger: 404, not a 500).
+    app.url_map.converters["int"] = IdConverter
     app.config.from_mapping(load_config(app.instance_path))
     if test_config:
         app.config.update(test_config)
+    check_production(app.config)  # after test_config: the key that will be used
     # From the final URL, so a URL given in test_config gets its own database's options.
     app.config.setdefault(
         "SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
@@ -34,7 +38,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .accounts import models as _account_models  # noqa: F401 - registers the tables
     from .agreements import models as _agreement_models  # noqa: F401 - registers the tables
     from .moderation import models as _moderation_models  # noqa: F401 - registers the tables
-
     from .results import models as _results_models  # noqa: F401 - registers the tables
 
     db.init_app(app)
@@ -54,6 +57,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .main.views import bp as main_bp
     from .moderation.review_views import bp as review_bp
     from .moderation.views import bp as moderation_bp
+    from .privacy.views import bp as privacy_bp
     from .results import export_views, views  # noqa: F401 - they add routes to results_bp
     from .results.blueprint import bp as results_bp
 
@@ -66,6 +70,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         agreements_bp,
         results_bp,
         api_bp,
+        privacy_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -20,7 +20,7 @@ import json
 import os
 import shutil
 import sqlite3
-import subprocess
+import subprocess  # nosec B404 # pg_dump/pg_restore; B603 checks each call
 import time
 import zlib
 from collections.abc import Iterator
@@ -264,7 +264,7 @@ def run_pg_tool(name: str, *args: str) -> None:
     env = dict(os.environ)
     if url.password:
         env["PGPASSWORD"] = str(url.password)
-    done = subprocess.run(  # noqa: S603 - an argument list, no shell
+    done = subprocess.run(  # noqa: S603 - an argument list, no shell  # nosec B603
         [program, *args, f"--dbname={uri}"], env=env, capture_output=True, text=True
     )
     if done.returncode != 0:

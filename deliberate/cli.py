@@ -1,4 +1,5 @@
-"""The `deliberate` command: serve, seed, create-admin, and Flask's own (db, routes, shell)."""
+"""The `deliberate` command: serve, seed, create-admin, purge, backup, restore, and Flask's
+own (db, routes, shell)."""
 
 import click
 from flask import current_app
@@ -36,6 +37,27 @@ def create_admin_command(pseudonym, email, password):
     click.echo(f"Admin account {user.pseudonym!r} created.")
 
 
+@click.command("purge")
+@click.option(
+    "--days",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Override DELIBERATE_PURGE_DAYS (default 7).",
+)
+@with_appcontext
+def purge_command(days):
+    """Delete transient personal data older than DELIBERATE_PURGE_DAYS (docs/privacy.md)."""
+    from .extensions import db
+    from .privacy.services import purge
+
+    counts = purge(days)
+    db.session.commit()
+    click.echo(
+        "Purged: {password_resets} password-reset links, {notifications} read notifications, "
+        "{flag_notes} notes of resolved flags.".format(**counts)
+    )
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
@@ -51,11 +73,15 @@ def serve_command(host, port, workers, seed):
     """Migrate the database, seed it if empty, and serve with gunicorn."""
     from .extensions import db
     from .models import Debate
+    from .privacy.services import purge
     from .seed import seed_demo
 
     upgrade(directory=current_app.extensions["migrate"].directory)
     if seed and db.session.scalar(select(func.count()).select_from(Debate)) == 0:
         seed_demo()
+    # Then each worker purges at most hourly, from a request (deliberate/privacy).
+    purge()
+    db.session.commit()
     db.session.remove()
     db.engine.dispose()  # workers open their own connections after the fork
     click.echo(f"Deliberate is serving on http://{host}:{port}/  (Ctrl+C stops it)")
@@ -84,13 +110,16 @@ def run_gunicorn(host: str, port: int, workers: int) -> None:
 
 def register(app) -> None:
     from .backup import backup_command, restore_command
+    from .polis.cli import import_polis_command
 
     for command in (
         seed_command,
         create_admin_command,
         serve_command,
+        purge_command,
         backup_command,
         restore_command,
+        import_polis_command,
     ):
         app.cli.add_command(command)
 

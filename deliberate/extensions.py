@@ -1,6 +1,10 @@
 """Extension objects, created here and bound to the app in create_app()."""
 
-from flask import request
+import hmac
+from datetime import UTC, date, datetime
+from hashlib import sha256
+
+from flask import current_app, request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -26,10 +30,27 @@ class Base(DeclarativeBase):
 
 
 def rate_limit_key() -> str:
-    """Per user when logged in, so people behind one NAT do not share a budget."""
+    """Per user when logged in, so people behind one NAT do not share a budget; otherwise
+    per client address, hashed (see hashed_address): no raw IP address reaches the limit
+    storage (Redis or memory) or flask-limiter's "limit exceeded" log line."""
     if current_user and current_user.is_authenticated:
         return f"user:{current_user.id}"
-    return f"ip:{get_remote_address()}"
+    return f"addr:{hashed_address(get_remote_address())}"
+
+
+def hashed_address(address: str, day: date | None = None) -> str:
+    """HMAC-SHA256 of the client address under a salt of the day, truncated to 128 bits.
+
+    The salt is derived from the app's secret key and the UTC date, so it rotates at
+    midnight UTC without being stored anywhere, and a copy of the rate-limit storage alone
+    cannot be turned back into addresses. The cost: a limit window that spans midnight
+    starts again from zero, which is acceptable for a backstop against floods."""
+    day = day or datetime.now(UTC).date()
+    secret = current_app.secret_key
+    if isinstance(secret, str):
+        secret = secret.encode()
+    salt = hmac.new(secret, b"deliberate rate-limit salt " + day.isoformat().encode(), sha256)
+    return hmac.new(salt.digest(), address.encode(), sha256).hexdigest()[:32]
 
 
 db = SQLAlchemy(model_class=Base)

@@ -242,7 +242,7 @@ class Debate(db.Model):
 
     @property
     def background_markup(self) -> Markup:
-        return Markup(self.background_html)  # noqa: S704 - sanitised when written
+        return Markup(self.background_html)  # noqa: S704 - sanitised when written  # nosec B704
 
     @property
     def is_public(self) -> bool:
@@ -278,9 +278,7 @@ class Participant(db.Model):
     debate_id: Mapped[int] = mapped_column(ForeignKey("debate.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
     #: NULL in open-question debates, which have no motion to take a position on.
-    position_before: Mapped[Position | None] = mapped_column(
-        str_enum(Position, "position_before")
-    )
+    position_before: Mapped[Position | None] = mapped_column(str_enum(Position, "position_before"))
     position_after: Mapped[Position | None] = mapped_column(str_enum(Position, "position_after"))
     joined_at: Mapped[datetime] = mapped_column(Tz, default=utcnow)
     after_at: Mapped[datetime | None] = mapped_column(Tz)
@@ -386,7 +384,7 @@ class Argument(db.Model):
 
     @property
     def body_markup(self) -> Markup:
-        return Markup(self.body_html)  # noqa: S704 - sanitised when written
+        return Markup(self.body_html)  # noqa: S704 - sanitised when written  # nosec B704
 
     @property
     def is_deleted(self) -> bool:

@@ -2,9 +2,10 @@
 on where shared state lives.
 
 Request logs carry a request id (echoed in the X-Request-ID response header, so a user's
-report can be matched to a line), the method, the path without its query string, the
-endpoint, the status and the duration. Never an email, a pseudonym, a user id or an IP
-address: a participant at risk must not be identifiable from the server's logs.
+report can be matched to a line), the method, the path without its query string (for a
+route with a token in its path, the route's rule instead: "/reset/<token>"), the endpoint,
+the status and the duration. Never an email, a pseudonym, a user id or an IP address: a
+participant at risk must not be identifiable from the server's logs.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ def _finish(response):
                 "event": "request",
                 "request_id": g.request_id,
                 "method": request.method,
-                "path": request.path,
+                "path": _logged_path(),
                 "endpoint": request.endpoint,
                 "status": response.status_code,
                 "duration_ms": round(duration, 1),
@@ -63,6 +64,15 @@ def _finish(response):
         ),
     )
     return response
+
+
+def _logged_path() -> str:
+    """The path, unless it carries a secret: a route with a token in it (a password reset
+    link) is logged by its rule, "/reset/<token>", so a live token never reaches the logs."""
+    rule = request.url_rule
+    if rule is not None and any("token" in name.lower() for name in rule.arguments):
+        return rule.rule
+    return request.path
 
 
 def _configure_logging() -> None:

@@ -63,6 +63,17 @@ class Standing:
         return self.is_organiser or self.is_admin
 
 
+# --- the site -------------------------------------------------------------------------------
+
+
+def see_emails(who: Standing) -> Refusal:
+    """An email is seen by its owner (on their own account page and data download) and by
+    site admins (the user list), never by anyone else: not organisers, not mediators."""
+    if not who.signed_in:
+        return NotAllowed(LOGIN_REQUIRED)
+    return None if who.is_admin else NotAllowed(_l("Only site administrators can do this."))
+
+
 # --- seeing and running a debate ------------------------------------------------------------
 
 
@@ -219,11 +230,13 @@ def join_debate(who: Standing, debate: Debate) -> Refusal:
     if who.is_mediator:
         return NotAllowed(MEDIATORS_STAY_NEUTRAL)
     if who.participant is not None:
-        return NotAllowed(_l("You have already recorded your opening position."))
+        return NotAllowed(_l("You have already joined this debate."))
     return None
 
 
 def record_final_position(who: Standing, debate: Debate) -> Refusal:
+    if debate.is_question:
+        return NotAllowed(_l("An open question has no motion to take a position on."))
     return _take_part(who, debate, open_for=debate.takes_votes)
 
 

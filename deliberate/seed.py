@@ -32,7 +32,7 @@ MAIN = "un-talks-mali-jnim"
 
 DEMO_EMAIL_DOMAIN = "demo.deliberate.invalid"
 #: Not an argon2 hash, so no password ever matches: demo accounts cannot log in.
-UNUSABLE_PASSWORD = "!demo-account"  # noqa: S105 - deliberately matches no password
+UNUSABLE_PASSWORD = "!demo-account"  # noqa: S105 - deliberately matches no password  # nosec B105
 VOTE_VALUES = {"agree": services.AGREE, "disagree": services.DISAGREE}
 
 
@@ -121,7 +121,7 @@ def seed_argument(debate, spec, parent, standing, arguments, sign=1):
 def seed_crowd(debate: Debate, community_ids: dict, arguments: dict) -> None:
     """Demo voters with the leanings of their community (seed_content.CROWD), drawn from
     a fixed seed so every install shows the same report."""
-    rng = random.Random(2022)  # noqa: S311 - demo data, not security
+    rng = random.Random(2022)  # noqa: S311 - demo data, not security  # nosec B311
     points = agreements.points(debate)
     number = 0
     for community, (size, lean) in CROWD.items():

@@ -14,14 +14,14 @@ PARTICIPANTS = 25
 
 def build_debate(size: int, seed: int = 7, slug: str | None = None) -> Debate:
     """A debate of `size` arguments in a random but reproducible tree, with votes."""
-    rng = random.Random(seed)  # noqa: S311 - reproducible test data, not security
+    rng = random.Random(seed)  # noqa: S311 - reproducible test data, not security  # nosec B311
     tag = slug or f"synthetic-{size}-{seed}"
     users = [
         User(
             pseudonym=f"Synthetic {tag} {n}",
             pseudonym_key=pseudonym_key(f"Synthetic {tag} {n}"),
             email=f"{tag}-{n}@synthetic.invalid",
-            password_hash="!",  # noqa: S106 - matches no password
+            password_hash="!",  # noqa: S106 - matches no password  # nosec B106
             is_demo=True,
         )
         for n in range(PARTICIPANTS)

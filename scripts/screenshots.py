@@ -5,9 +5,15 @@
 Starts `deliberate serve` on a fresh instance (seeded), registers a participant, and saves
 PNGs of the home, debate, argument and report pages as a reader and as a participant. Uses Debian's
 Chromium (/usr/bin/chromium) through Playwright; nothing is downloaded.
+
+Registering takes the link mailed to the address. With no DELIBERATE_SMTP_URL the server (in
+development) writes each mail to its log, server.log in the instance folder: the link is read
+from there.
 """
 
+import argparse
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -29,23 +35,36 @@ ARGS = [
 ]
 WIDTHS = {"phone": (360, 740), "desktop": (1280, 900)}
 DEBATE = "/d/un-talks-mali-jnim"
+PASSWORD = "a long enough password"  # noqa: S105 - a throwaway instance's
+CONFIRM_LINK = re.compile(r"http://\S+/register/confirm\?token=\S+")
 
 
 def main() -> None:
-    out = Path(sys.argv[1] if len(sys.argv) > 1 else ROOT / "docs" / "screenshots")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "output_dir",
+        nargs="?",
+        type=Path,
+        default=ROOT / "docs" / "screenshots",
+        help="where the PNGs go (default: docs/screenshots)",
+    )
+    out = parser.parse_args().output_dir
     out.mkdir(parents=True, exist_ok=True)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     instance = tempfile.mkdtemp(prefix="deliberate-shots-")
-    env = {**os.environ, "DELIBERATE_INSTANCE_PATH": instance}
-    env.pop("DELIBERATE_DATABASE_URL", None)
-    server = subprocess.Popen(  # noqa: S603 - our own console script
-        [str(Path(sys.executable).with_name("deliberate")), "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    env = {**os.environ, "DELIBERATE_INSTANCE_PATH": instance, "DELIBERATE_ENV": "development"}
+    for name in ("DELIBERATE_DATABASE_URL", "DELIBERATE_SMTP_URL", "DELIBERATE_PUBLIC_URL"):
+        env.pop(name, None)
+    log_path = Path(instance) / "server.log"
+    with log_path.open("wb") as log:
+        server = subprocess.Popen(  # noqa: S603 - our own console script
+            [str(Path(sys.executable).with_name("deliberate")), "serve", "--port", str(port)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(base)
@@ -76,11 +95,7 @@ def main() -> None:
                             "height": min(box["height"] + 16, height * 1.6),
                         },
                     )
-                page.goto("/register")
-                page.get_by_label("Pseudonym").fill(f"Reviewer {name}")
-                page.get_by_label("Email").fill(f"{name}@example.org")
-                page.get_by_label("Password").fill("a long enough password")
-                page.get_by_role("button", name="Create my account").click()
+                register(page, f"Reviewer {name}", f"{name}@example.org", log_path)
                 page.goto(DEBATE)
                 page.get_by_role("radio", name="Undecided").check()
                 page.get_by_label("I accept the ground rules").check()
@@ -100,11 +115,37 @@ def main() -> None:
     print(f"screenshots in {out}")
 
 
+def register(page, pseudonym: str, email: str, log_path: Path) -> None:
+    """Both steps: pseudonym and email; then the mailed link, and a password."""
+    page.goto("/register")
+    page.get_by_label("Pseudonym").fill(pseudonym)
+    page.get_by_label("Email").fill(email)
+    page.get_by_role("button", name="Create my account").click()
+    page.goto(mailed_link(log_path, email))
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Create my account").click()
+    if not page.get_by_text(f"Welcome, {pseudonym}").is_visible():
+        raise SystemExit(f"registering {pseudonym} failed (at {page.url})")
+
+
+def mailed_link(log_path: Path, email: str, deadline_s: float = 15) -> str:
+    """The confirmation link of the last mail to `email` in the server's log."""
+    deadline = time.monotonic() + deadline_s
+    while time.monotonic() < deadline:
+        text = log_path.read_text(errors="replace")
+        _before, found, mail = text.rpartition(f"To: {email}\n")
+        link = CONFIRM_LINK.search(mail) if found else None
+        if link:
+            return link[0]
+        time.sleep(0.2)
+    raise SystemExit(f"no confirmation mail to {email} in {log_path}")
+
+
 def wait_until_up(base: str, deadline_s: float = 60) -> None:
     deadline = time.monotonic() + deadline_s
     while time.monotonic() < deadline:
         try:
-            urllib.request.urlopen(f"{base}/healthz", timeout=2)  # noqa: S310 - local URL
+            urllib.request.urlopen(f"{base}/healthz", timeout=2)  # noqa: S310 - local URL  # nosec B310
             return
         except OSError:
             time.sleep(0.2)

@@ -21,8 +21,11 @@ document.addEventListener("click", async (event) => {
     return;
   }
   const vote = await response.json();
-  const [agree, disagree] = button.parentNode.querySelectorAll("button.vote");
-  for (const [b, value, count] of [[agree, 1, vote.agree], [disagree, -1, vote.disagree]]) {
+  // Agree, disagree and, on an open question's statements, pass.
+  const [agree, disagree, pass] = button.parentNode.querySelectorAll("button.vote");
+  const buttons = [[agree, 1, vote.agree], [disagree, -1, vote.disagree]];
+  if (pass) buttons.push([pass, 0, vote.passed]);
+  for (const [b, value, count] of buttons) {
     b.querySelector("b").textContent = count;
     b.setAttribute("aria-pressed", String(vote.mine === value));
     b.value = `${vote.argument}:${vote.mine === value ? "" : value}`;

@@ -68,6 +68,11 @@ def base_config(url) -> dict:
         "SECRET_KEY": "test secret key, not for production",
         "RATELIMIT_ENABLED": False,
         "RATELIMIT_STORAGE_URI": "memory://",
+        # Mail is kept in app.extensions["deliberate.mail"].outbox.
+        "MAIL_BACKEND": "memory",
+        # Existing tests log in as organisers and mediators without a second factor;
+        # tests/test_totp.py turns this on.
+        "REQUIRE_STAFF_TOTP": False,
     }
 
 
@@ -154,8 +159,15 @@ class AuthActions:
     def __init__(self, client):
         self.client = client
 
-    def login(self, email="user@example.org", password=PASSWORD):
-        return post(self.client, "/login", {"email": email, "password": password})
+    def login(self, email="user@example.org", password=PASSWORD, remember=False, code=None):
+        """Log in; with `code`, also pass the second step (two-step login)."""
+        data = {"email": email, "password": password}
+        if remember:
+            data["remember"] = "y"
+        response = post(self.client, "/login", data)
+        if code is not None:
+            response = post(self.client, "/login/code", {"code": code})
+        return response
 
     def logout(self):
         return post(self.client, "/logout")

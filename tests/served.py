@@ -321,8 +321,11 @@ class Browser:
         return self.token
 
     def login(self, email: str, password: str) -> Reply:
-        """Sign in through the login form; the CSRF token stays valid for later forms."""
+        """Sign in through the login form. Logging in starts a new session with a new CSRF
+        token, so the token for later forms is read from the page the login leads to."""
         self.fetch_token("/login")
         reply = self.post("/login", {"email": email, "password": password})
         assert reply.status == 302, f"login of {email} answered {reply.status}"
+        assert "/login" not in reply.location, f"login of {email} led to {reply.location}"
+        self.fetch_token(urllib.parse.urlsplit(reply.location).path or "/")
         return reply

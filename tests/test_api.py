@@ -13,6 +13,7 @@ def test_list_debates(client, make_debate, make_argument):
         {
             "slug": debate.slug,
             "motion": "Should the council publish its budget?",
+            "format": "motion",
             "phase": "open",
             "organiser": debate.organiser.pseudonym,
             "created_at": debate.created_at.isoformat(),
@@ -48,6 +49,7 @@ def test_debate_with_tallies_and_arguments(
         "visibility": "shown",
         "agree": 1,
         "disagree": 0,
+        "pass": 0,
         "reply_count": 1,
     }
     assert arguments[con.id]["parent_id"] == pro.id and arguments[con.id]["stance"] == "con"

@@ -7,6 +7,7 @@ import re
 import stat
 from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from sqlalchemy import text
@@ -16,6 +17,7 @@ from deliberate.config import instance_secret_key
 from deliberate.extensions import db
 
 from .conftest import PASSWORD, post
+from .test_accounts import outbox
 
 
 def test_healthz_says_alive(client):
@@ -78,15 +80,20 @@ def request_lines(caplog) -> list[dict]:
     return [json.loads(r.getMessage()) for r in caplog.records if r.name == "deliberate.requests"]
 
 
-def test_one_structured_log_line_per_request_without_personal_data(client, caplog):
+def test_one_structured_log_line_per_request_without_personal_data(app, client, caplog):
     caplog.set_level(logging.INFO, logger="deliberate.requests")
     email, pseudonym = "private.person@example.org", "Quiet Reader"
-    post(
+    response = post(
         client,
         "/register?next=/",
-        {"pseudonym": pseudonym, "email": email, "password": PASSWORD, "confirm": PASSWORD},
+        {"pseudonym": pseudonym, "email": email},
         environ_base={"REMOTE_ADDR": "203.0.113.77"},
     )
+    assert response.headers["Location"] == "/check-mail?about=register"
+    # The mailed link: its token (in the query string) is not logged either.
+    link = re.search(r"http://localhost(/\S+)", outbox(app)[-1].get_content())[1]
+    token = parse_qs(urlsplit(link).query)["token"][0]
+    post(client, link, {"pseudonym": pseudonym, "password": PASSWORD})
     response = client.get("/?q=secret", headers={"X-Request-ID": "abc12345-from-proxy"})
     assert response.headers["X-Request-ID"] == "abc12345-from-proxy"
     lines = request_lines(caplog)
@@ -101,10 +108,34 @@ def test_one_structured_log_line_per_request_without_personal_data(client, caplo
         "status": 200,
         "duration_ms": last["duration_ms"],
     }
-    assert lines[-2]["status"] == 302 and lines[-2]["path"] == "/register"
+    assert lines[-2]["status"] == 302 and lines[-2]["path"] == "/register/confirm"
+    assert any(line["path"] == "/register" and line["status"] == 302 for line in lines)
     logged = caplog.text
-    for secret in (email, pseudonym, "203.0.113.77", "secret", PASSWORD):
+    for secret in (email, pseudonym, "203.0.113.77", "secret", PASSWORD, token):
         assert secret not in logged
+
+
+def test_a_password_reset_token_never_reaches_the_logs(app, client, caplog, make_user):
+    caplog.set_level(logging.DEBUG)
+    make_user(email="user@example.org")
+    post(client, "/reset", {"email": "user@example.org"})
+    link = re.search(r"http://localhost(/reset/\S+)", outbox(app)[-1].get_content())[1]
+    token = link.removeprefix("/reset/")
+    assert client.get(link).status_code == 200
+    assert client.get(link + "x").status_code == 404  # a wrong or used token, too
+    assert post(client, link, {"password": "a brand new passphrase"}).status_code == 302
+    assert client.get(link).status_code == 404
+    lines = [
+        line for line in request_lines(caplog) if line["endpoint"] == "accounts.reset_password"
+    ]
+    assert [(line["method"], line["status"]) for line in lines] == [
+        ("GET", 200),
+        ("GET", 404),
+        ("POST", 302),
+        ("GET", 404),
+    ]
+    assert {line["path"] for line in lines} == {"/reset/<token>"}
+    assert token not in caplog.text and token[:12] not in caplog.text
 
 
 def test_a_malformed_request_id_is_replaced(client):

@@ -12,6 +12,7 @@ import threading
 from urllib.parse import urlsplit
 
 import pytest
+from flask import current_app
 from werkzeug.serving import make_server
 
 from deliberate.seed import seed_demo
@@ -93,9 +94,15 @@ def watch_csp(page) -> list[str]:
 def register(
     page, pseudonym="Fatou B", email="fatou@example.org", password="a long enough password"
 ):
+    """Register in two steps: pseudonym and email, then the mailed link and a password."""
     page.goto("/register")
     page.get_by_label("Pseudonym").fill(pseudonym)
     page.get_by_label("Email").fill(email)
+    page.get_by_role("button", name="Create my account").click()
+    assert page.get_by_role("heading", name="Check your mail").is_visible()
+    mail = current_app.extensions["deliberate.mail"].outbox[-1]
+    assert mail["To"] == email
+    page.goto(re.search(r"http://\S+", mail.get_content())[0])
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Create my account").click()
     assert page.get_by_text(f"Welcome, {pseudonym}").is_visible()

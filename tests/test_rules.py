@@ -2,10 +2,27 @@
 phase of a debate.
 
 "ok" means allowed; otherwise the HTTP status of the refusal: 403 not allowed, 404 hidden
-(drafts), 409 not in this phase.
+(drafts), 409 not in this phase. For read_argument, True or False.
+
+Roles (rows), all about one debate:
+
+- anonymous: not logged in;
+- visitor: logged in, not joined;
+- participant: joined, did not write the argument under test;
+- author: joined, wrote it;
+- organiser, mediator: of this debate (the mediator is independent);
+- xmed: a mediator of another debate only: roles are per debate, so here a mere visitor;
+- admin: a site administrator with no role in this debate;
+- muted, removed: participants (not the author) with a mute or a removal in force here;
+- deleted: a deleted account. Its session cookies load nobody any more
+  (accounts/sessions.py), so the rules see it as they see anyone not logged in.
+
+test_every_permission_is_in_a_table fails when rules.py gains a permission no table checks.
 """
 
+import inspect
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
 import pytest
 from flask_login import AnonymousUserMixin
@@ -14,6 +31,7 @@ from deliberate import rules
 from deliberate.models import (
     Argument,
     Debate,
+    DebateFormat,
     Participant,
     Phase,
     Position,
@@ -23,7 +41,9 @@ from deliberate.models import (
 )
 from deliberate.rules import Standing
 
-ORGANISER, AUTHOR, PARTICIPANT, ADMIN, VISITOR, MEDIATOR = 1, 2, 3, 4, 5, 6
+ORGANISER, AUTHOR, PARTICIPANT, ADMIN, VISITOR, MEDIATOR, XMED, MUTED, REMOVED = range(1, 10)
+#: The other mediator, who took the decisions under appeal or awaiting a second key.
+OTHER_MEDIATOR = 99
 
 
 def user(user_id, admin=False):
@@ -39,6 +59,10 @@ def member(user_id):
     )
 
 
+def sanctioned(kind):
+    return (SimpleNamespace(kind=kind),)
+
+
 ROLES = {
     "anonymous": lambda: Standing(AnonymousUserMixin()),
     "visitor": lambda: Standing(user(VISITOR)),
@@ -46,7 +70,11 @@ ROLES = {
     "author": lambda: Standing(user(AUTHOR), member(AUTHOR)),
     "organiser": lambda: Standing(user(ORGANISER), roles=frozenset({"organiser"})),
     "mediator": lambda: Standing(user(MEDIATOR), roles=frozenset({"mediator"})),
+    "xmed": lambda: Standing(user(XMED)),
     "admin": lambda: Standing(user(ADMIN, admin=True)),
+    "muted": lambda: Standing(user(MUTED), member(MUTED), sanctions=sanctioned("mute")),
+    "removed": lambda: Standing(user(REMOVED), member(REMOVED), sanctions=sanctioned("removal")),
+    "deleted": lambda: Standing(AnonymousUserMixin()),
 }
 
 ACTIONS = {
@@ -76,7 +104,11 @@ TABLES = {
         "author":      (404, "ok", 403,   403,  403,  403,     409,  409,   409,      409,  409,   409,  409,  "ok"),
         "organiser":   ("ok", "ok", "ok", "ok", 403,  403,     409,  409,   409,      409,  409,   409,  403,  403),
         "mediator":    ("ok", "ok", 403,  403,  "ok", "ok",    409,  409,   409,      409,  409,   409,  403,  403),
+        "xmed":        (404, "ok", 403,   403,  403,  403,     409,  409,   409,      409,  409,   409,  403,  403),
         "admin":       ("ok", "ok", "ok", "ok", 403,  403,     409,  409,   409,      409,  409,   409,  403,  403),
+        "muted":       (404, "ok", 403,   403,  403,  403,     409,  409,   409,      409,  409,   409,  403,  403),
+        "removed":     (404, "ok", 403,   403,  403,  403,     409,  409,   409,      409,  409,   409,  403,  403),
+        "deleted":     (404, 403,  403,   403,  403,  403,     403,  403,   403,      403,  403,   403,  403,  403),
     },
     Phase.OPEN: {
         "anonymous":   ("ok", 403, 403,   403,  403,  403,     403,  403,   403,      403,  403,   403,  403,  403),
@@ -85,7 +117,11 @@ TABLES = {
         "author":      ("ok", "ok", 403,  403,  403,  403,     403,  "ok",  "ok",     "ok", "ok",  403,  "ok", "ok"),
         "organiser":   ("ok", "ok", "ok", 409,  403,  403,     "ok", 403,   403,      403,  403,   403,  403,  403),
         "mediator":    ("ok", "ok", 403,  403,  "ok", "ok",    403,  403,   403,      403,  403,   403,  403,  403),
+        "xmed":        ("ok", "ok", 403,  403,  403,  403,     "ok", 403,   403,      403,  403,   403,  403,  403),
         "admin":       ("ok", "ok", "ok", 409,  403,  403,     "ok", 403,   403,      403,  403,   403,  403,  403),
+        "muted":       ("ok", "ok", 403,  403,  403,  403,     403,  403,   403,      403,  403,   403,  403,  403),
+        "removed":     ("ok", "ok", 403,  403,  403,  403,     403,  403,   403,      403,  403,   403,  403,  403),
+        "deleted":     ("ok", 403, 403,   403,  403,  403,     403,  403,   403,      403,  403,   403,  403,  403),
     },
     Phase.FINAL_VOTE: {
         "anonymous":   ("ok", 403, 403,   403,  403,  403,     403,  403,   403,      403,  403,   403,  403,  403),
@@ -94,7 +130,11 @@ TABLES = {
         "author":      ("ok", "ok", 403,  403,  403,  403,     409,  "ok",  "ok",     409,  409,   403,  409,  "ok"),
         "organiser":   ("ok", "ok", "ok", 409,  403,  403,     409,  403,   403,      409,  409,   403,  403,  403),
         "mediator":    ("ok", "ok", 403,  403,  "ok", "ok",    409,  403,   403,      409,  409,   403,  403,  403),
+        "xmed":        ("ok", "ok", 403,  403,  403,  403,     409,  403,   403,      409,  409,   403,  403,  403),
         "admin":       ("ok", "ok", "ok", 409,  403,  403,     409,  403,   403,      409,  409,   403,  403,  403),
+        "muted":       ("ok", "ok", 403,  403,  403,  403,     409,  403,   403,      409,  409,   403,  403,  403),
+        "removed":     ("ok", "ok", 403,  403,  403,  403,     409,  403,   403,      409,  409,   403,  403,  403),
+        "deleted":     ("ok", 403, 403,   403,  403,  403,     403,  403,   403,      403,  403,   403,  403,  403),
     },
     Phase.CLOSED: {
         "anonymous":   ("ok", 403, 403,   403,  403,  403,     403,  403,   403,      403,  403,   403,  403,  403),
@@ -103,7 +143,11 @@ TABLES = {
         "author":      ("ok", "ok", 403,  403,  403,  403,     409,  409,   409,      409,  409,   409,  409,  "ok"),
         "organiser":   ("ok", "ok", "ok", 409,  403,  403,     409,  409,   409,      409,  409,   409,  403,  403),
         "mediator":    ("ok", "ok", 403,  403,  409,  "ok",    409,  409,   409,      409,  409,   409,  403,  403),
+        "xmed":        ("ok", "ok", 403,  403,  403,  403,     409,  409,   409,      409,  409,   409,  403,  403),
         "admin":       ("ok", "ok", "ok", 409,  403,  403,     409,  409,   409,      409,  409,   409,  403,  403),
+        "muted":       ("ok", "ok", 403,  403,  403,  403,     409,  409,   409,      409,  409,   409,  403,  403),
+        "removed":     ("ok", "ok", 403,  403,  403,  403,     409,  409,   409,      409,  409,   409,  403,  403),
+        "deleted":     ("ok", 403, 403,   403,  403,  403,     403,  403,   403,      403,  403,   403,  403,  403),
     },
 }
 # fmt: on
@@ -113,9 +157,14 @@ def outcome(refusal):
     return "ok" if refusal is None else refusal.status
 
 
-def build(phase):
+def build(phase, visibility=Visibility.SHOWN, format=DebateFormat.MOTION):
     debate = Debate(
-        id=1, slug="d", motion="A motion to decide?", organiser_id=ORGANISER, phase=phase
+        id=1,
+        slug="d",
+        motion="A motion to decide?",
+        organiser_id=ORGANISER,
+        phase=phase,
+        format=format,
     )
     argument = Argument(
         id=10,
@@ -124,7 +173,7 @@ def build(phase):
         stance=Stance.PRO,
         depth=0,
         body="x" * 20,
-        visibility=Visibility.SHOWN,
+        visibility=visibility,
     )
     return debate, argument
 
@@ -141,9 +190,17 @@ def test_permission_table(app, role, phase):
 
 def test_every_role_and_phase_has_a_full_row():
     assert set(TABLES) == set(Phase)
-    for table in TABLES.values():
+    for table in (*TABLES.values(), MODERATION_TABLE, RESULTS_TABLE, SITE_TABLE, READ_TABLE):
         assert table.keys() == ROLES.keys()
-        assert all(len(row) == len(ACTIONS) for row in table.values())
+    assert all(len(row) == len(ACTIONS) for table in TABLES.values() for row in table.values())
+    assert all(len(row) == len(MODERATION) for row in MODERATION_TABLE.values())
+    assert all(len(row) == len(SITE) for row in SITE_TABLE.values())
+    assert all(len(row) == len(READABLE) for row in READ_TABLE.values())
+
+
+def test_a_deleted_account_is_anonymous_in_every_table():
+    for table in (*TABLES.values(), MODERATION_TABLE, RESULTS_TABLE, SITE_TABLE, READ_TABLE):
+        assert table["deleted"] == table["anonymous"]
 
 
 def test_no_reply_to_a_deleted_argument_and_no_vote_on_it(app):
@@ -163,29 +220,42 @@ def test_posting_needs_the_ground_rules_accepted(app):
 
 
 # Moderation and agreement actions, on an open debate. The sanction target is a participant;
-# the cosign, appeal and decide-appeal columns concern a decision taken by "another mediator"
-# (id 99, independent) about the author.
+# the cosign, appeal, decide-appeal and confirm-hide columns concern a decision taken by
+# another mediator (OTHER_MEDIATOR, of community 7) about the author.
+
+
+def confirm_hide(w, d, a):
+    a.visibility, a.hidden_by_id = Visibility.HIDDEN, OTHER_MEDIATOR
+    return rules.confirm_hide(w, d, a)
+
+
 MODERATION = {
     "flag": lambda w, d, a: rules.flag_argument(w, d, a),
     "review": lambda w, d, a: rules.review(w, d),
+    "confirm_hide": confirm_hide,
     "sanction": lambda w, d, a: rules.sanction(w, d, ROLES["participant"]()),
-    "cosign": lambda w, d, a: rules.cosign(w, d, 7, 99),
+    "cosign": lambda w, d, a: rules.cosign(w, d, 7, OTHER_MEDIATOR),
     "appeal": lambda w, d, a: rules.appeal(w, d, AUTHOR, False),
-    "decide_appeal": lambda w, d, a: rules.decide_appeal(w, d, {99}),
+    "decide_appeal": lambda w, d, a: rules.decide_appeal(w, d, {OTHER_MEDIATOR}),
     "draft_agreement": lambda w, d, a: rules.draft_agreement(w, d),
     "endorse": lambda w, d, a: rules.endorse_agreement(w, d),
 }
 
 # fmt: off
 MODERATION_TABLE = {
-    #               flag  review sanction cosign appeal decide draft  endorse
-    "anonymous":   (403,  403,   403,     403,   403,   403,   403,   403),
-    "visitor":     (403,  403,   403,     403,   403,   403,   403,   403),
-    "participant": ("ok", 403,   403,     403,   403,   403,   403,   "ok"),
-    "author":      (403,  403,   403,     403,   "ok",  403,   403,   "ok"),
-    "organiser":   (403,  403,   403,     403,   403,   403,   403,   403),
-    "mediator":    (403,  "ok",  "ok",    "ok",  403,   "ok",  "ok",  403),
-    "admin":       (403,  403,   403,     403,   403,   403,   403,   403),
+    #               flag  review confirm sanction cosign appeal decide draft  endorse
+    "anonymous":   (403,  403,   403,    403,     403,   403,   403,   403,   403),
+    "visitor":     (403,  403,   403,    403,     403,   403,   403,   403,   403),
+    "participant": ("ok", 403,   403,    403,     403,   403,   403,   403,   "ok"),
+    "author":      (403,  403,   403,    403,     403,   "ok",  403,   403,   "ok"),
+    "organiser":   (403,  403,   403,    403,     403,   403,   403,   403,   403),
+    "mediator":    (403,  "ok",  "ok",   "ok",    "ok",  403,   "ok",  "ok",  403),
+    "xmed":        (403,  403,   403,    403,     403,   403,   403,   403,   403),
+    "admin":       (403,  403,   403,    403,     403,   403,   403,   403,   403),
+    # A mute stops flags, posts and votes; answers to the agreement stay open to the muted.
+    "muted":       (403,  403,   403,    403,     403,   403,   403,   403,   "ok"),
+    "removed":     (403,  403,   403,    403,     403,   403,   403,   403,   403),
+    "deleted":     (403,  403,   403,    403,     403,   403,   403,   403,   403),
 }
 # fmt: on
 
@@ -197,6 +267,33 @@ def test_moderation_permission_table(app, role):
         debate, argument = build(Phase.OPEN)
         actual[name] = outcome(act(ROLES[role](), debate, argument))
     assert actual == dict(zip(MODERATION, MODERATION_TABLE[role], strict=True))
+
+
+def test_two_keys_are_two_different_people(app):
+    """Nobody confirms, co-signs or hears an appeal against their own decision; a second
+    signature comes from another community (independent counts as one)."""
+    debate, argument = build(Phase.OPEN)
+    mediator = ROLES["mediator"]()
+    argument.hidden_by_id = MEDIATOR
+    assert outcome(rules.confirm_hide(mediator, debate, argument)) == 403
+    assert outcome(rules.cosign(mediator, debate, 7, MEDIATOR)) == 403
+    assert outcome(rules.cosign(mediator, debate, None, OTHER_MEDIATOR)) == 403
+    of_community_7 = Standing(
+        user(MEDIATOR), roles=frozenset({"mediator"}), mediator_community_id=7
+    )
+    assert outcome(rules.cosign(of_community_7, debate, 7, OTHER_MEDIATOR)) == 403
+    assert outcome(rules.cosign(of_community_7, debate, None, OTHER_MEDIATOR)) == "ok"
+    assert outcome(rules.decide_appeal(mediator, debate, {OTHER_MEDIATOR, MEDIATOR})) == 403
+    assert outcome(rules.appeal(ROLES["author"](), debate, AUTHOR, True)) == 403
+
+
+def test_sanctions_apply_to_participants_only(app):
+    debate, _argument = build(Phase.OPEN)
+    mediator = ROLES["mediator"]()
+    for target in ("visitor", "organiser", "mediator", "xmed", "admin", "deleted"):
+        assert outcome(rules.sanction(mediator, debate, ROLES[target]())) == 403, target
+    for target in ("participant", "author", "muted", "removed"):
+        assert outcome(rules.sanction(mediator, debate, ROLES[target]())) == "ok", target
 
 
 RESULTS = {
@@ -214,7 +311,11 @@ RESULTS_TABLE = {
     "author":      (404,          "ok",        403),
     "organiser":   ("ok",         "ok",        "ok"),
     "mediator":    ("ok",         "ok",        403),
+    "xmed":        (404,          "ok",        403),
     "admin":       ("ok",         "ok",        "ok"),
+    "muted":       (404,          "ok",        403),
+    "removed":     (404,          "ok",        403),
+    "deleted":     (404,          "ok",        403),
 }
 # fmt: on
 
@@ -236,13 +337,126 @@ def test_results_permission_table(app, role):
 
 
 def test_sanctions_stop_taking_part(app):
-    from types import SimpleNamespace
-
     debate, argument = build(Phase.OPEN)
     for kind in ("mute", "removal"):
-        muted = Standing(
-            user(PARTICIPANT), member(PARTICIPANT), sanctions=(SimpleNamespace(kind=kind),)
-        )
+        muted = Standing(user(PARTICIPANT), member(PARTICIPANT), sanctions=sanctioned(kind))
         assert outcome(rules.post_argument(muted, debate)) == 403
         assert outcome(rules.vote_on_argument(muted, debate, argument)) == 403
         assert outcome(rules.flag_argument(muted, debate, argument)) == 403
+
+
+@pytest.mark.parametrize("kind", ["mute", "removal"])
+def test_sanctioned_authors_keep_the_right_to_withdraw_and_appeal(app, kind):
+    """A muted or removed author may not rewrite their argument, but may delete it (their
+    safety first) and appeal a decision about them; a warning or slow mode stops neither."""
+    debate, argument = build(Phase.OPEN)
+    author = Standing(user(AUTHOR), member(AUTHOR), sanctions=sanctioned(kind))
+    assert outcome(rules.edit_argument(author, debate, argument)) == 403
+    assert outcome(rules.delete_argument(author, debate, argument)) == "ok"
+    assert outcome(rules.appeal(author, debate, AUTHOR, False)) == "ok"
+    for mild in ("warning", "slow_mode"):
+        warned = Standing(user(AUTHOR), member(AUTHOR), sanctions=sanctioned(mild))
+        assert outcome(rules.edit_argument(warned, debate, argument)) == "ok"
+
+
+def test_an_open_question_has_no_final_position(app):
+    for phase in (Phase.OPEN, Phase.FINAL_VOTE):
+        debate, _argument = build(phase, format=DebateFormat.QUESTION)
+        for role in ROLES:
+            assert outcome(rules.record_final_position(ROLES[role](), debate)) == 403, role
+
+
+# Site-wide permissions, the same whatever the debate and phase.
+SITE = {
+    "see_emails": lambda w: rules.see_emails(w),
+    "start": lambda w: rules.start_debate(w),
+}
+
+# fmt: off
+#: An email is seen by its owner (on their own pages) and by site admins, nobody else.
+SITE_TABLE = {
+    #               see_emails start
+    "anonymous":   (403,       403),
+    "visitor":     (403,       "ok"),
+    "participant": (403,       "ok"),
+    "author":      (403,       "ok"),
+    "organiser":   (403,       "ok"),
+    "mediator":    (403,       "ok"),
+    "xmed":        (403,       "ok"),
+    "admin":       ("ok",      "ok"),
+    "muted":       (403,       "ok"),
+    "removed":     (403,       "ok"),
+    "deleted":     (403,       403),
+}
+# fmt: on
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+def test_site_permission_table(app, role):
+    actual = tuple(outcome(act(ROLES[role]())) for act in SITE.values())
+    assert actual == SITE_TABLE[role]
+
+
+#: Whose eyes an argument's text is for, by where moderation has put it.
+READABLE = tuple(Visibility)
+
+# fmt: off
+READ_TABLE = {
+    #               shown pending flagged hidden edit_requested merged
+    "anonymous":   (True, False,  False,  False, True,          False),
+    "visitor":     (True, False,  False,  False, True,          False),
+    "participant": (True, False,  False,  False, True,          False),
+    "author":      (True, True,   True,   True,  True,          True),
+    "organiser":   (True, False,  False,  False, True,          False),
+    "mediator":    (True, True,   True,   True,  True,          True),
+    "xmed":        (True, False,  False,  False, True,          False),
+    "admin":       (True, False,  False,  False, True,          False),
+    "muted":       (True, False,  False,  False, True,          False),
+    "removed":     (True, False,  False,  False, True,          False),
+    "deleted":     (True, False,  False,  False, True,          False),
+}
+# fmt: on
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+def test_read_argument_table(app, role):
+    actual = tuple(
+        rules.read_argument(ROLES[role](), build(Phase.OPEN, visibility)[1])
+        for visibility in READABLE
+    )
+    assert actual == READ_TABLE[role]
+
+
+def every_table_call():
+    """Ask every table's question, for every role (and phase)."""
+    for phase in Phase:
+        for role in ROLES:
+            for act in (*ACTIONS.values(), *MODERATION.values(), *RESULTS.values()):
+                debate, argument = build(phase)
+                act(ROLES[role](), debate, argument)
+            for act in SITE.values():
+                act(ROLES[role]())
+            for visibility in READABLE:
+                rules.read_argument(ROLES[role](), build(phase, visibility)[1])
+
+
+def test_every_permission_is_in_a_table(app, monkeypatch):
+    permissions = {
+        name
+        for name, function in vars(rules).items()
+        if inspect.isfunction(function)
+        and function.__module__ == rules.__name__
+        and not name.startswith("_")
+        and name not in ("require", "allowed")
+    }
+    asked = set()
+    for name in permissions:
+        function = getattr(rules, name)
+
+        def recording(*args, _name=name, _function=function, **kwargs):
+            asked.add(_name)
+            return _function(*args, **kwargs)
+
+        monkeypatch.setattr(rules, name, recording)
+    every_table_call()
+    assert permissions - asked == set()

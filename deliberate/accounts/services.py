@@ -1,18 +1,34 @@
-"""Accounts: registration, passwords, authentication."""
+"""Accounts: registration, passwords, authentication, password resets, email changes.
 
+Nothing here tells a stranger whether an email address has an account: registering,
+logging in and asking for a password reset answer the same, in about the same time,
+either way, and what differs goes by mail to the address itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
 import unicodedata
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
+from sqlalchemy import select, update
 
 from ..errors import InvalidInput
 from ..extensions import db
-from ..models import User
+from ..models import PSEUDONYM_MAX, User
+from . import clock, letters, sessions
+from .models import PasswordReset
+from .passwords import PASSWORD_MAX, PASSWORD_MIN, password_problem
 
-PASSWORD_MIN, PASSWORD_MAX = 8, 128
 DEMO_PREFIX = "demo"
+#: How long the links mailed to confirm an address (new account, new email) work.
+ADDRESS_LINK_HOURS = 24
 
 # argon2id with argon2-cffi's defaults (RFC 9106 low-memory profile: t=3, m=64 MiB, p=4),
 # above OWASP's minimum.
@@ -42,20 +58,55 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def register_user(pseudonym: str, email: str, password: str, *, is_demo: bool = False) -> User:
+def password_matches(password_hash: str | None, password: str) -> bool:
+    """Slow (argon2) either way: call it outside a write transaction (on SQLite a POST holds
+    the write lock from its first statement)."""
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def check_password(password: str, field: str = "password") -> None:
+    problem = password_problem(password)
+    if problem:
+        raise FieldError(field, problem)
+
+
+def check_pseudonym(pseudonym: str, *, is_demo: bool = False) -> tuple[str, str]:
+    """The pseudonym as stored and its comparison key; FieldError if reserved or taken.
+    Pseudonyms are public, so saying one is taken tells nothing about anyone's email."""
     pseudonym = " ".join(unicodedata.normalize("NFKC", pseudonym).split())
     key = pseudonym_key(pseudonym)
+    # The form counted what was typed; NFKC can join characters (Hangul jamo) or expand them
+    # (ﷺ is 18 letters), and case-folding expands some (ß is ss): count again.
+    if not 3 <= len(pseudonym) <= PSEUDONYM_MAX or len(key) > PSEUDONYM_MAX:
+        raise FieldError("pseudonym", _l("Use 3 to %(max)d characters.", max=PSEUDONYM_MAX))
     if not is_demo and key.startswith(DEMO_PREFIX):
         raise FieldError(
             "pseudonym", _l("Pseudonyms starting with “Demo” are reserved for demo accounts.")
         )
-    if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
-        raise FieldError("password", _l("Use 8 to 128 characters."))
+    from ..privacy import services as privacy  # here: privacy builds on accounts
+
+    if key in privacy.reserved_pseudonym_keys():
+        raise FieldError("pseudonym", _l("“Former participant” is reserved for deleted accounts."))
+    if db.session.scalar(select(User.id).where(User.pseudonym_key == key)):
+        raise FieldError("pseudonym", _l("This pseudonym is taken; please choose another."))
+    return pseudonym, key
+
+
+def register_user(pseudonym: str, email: str, password: str, *, is_demo: bool = False) -> User:
+    """Create an account at once (the confirmed end of registration, the admin command, tests).
+    Says so when the email is taken: only the owner of the address, or an admin, gets here."""
+    if is_demo:
+        if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
+            raise FieldError("password", _l("Use 8 to 128 characters."))
+    else:
+        check_password(password)
     # Hash before the first query: on SQLite a POST's transaction takes the write lock at
     # its first statement, and ~0.2 s of argon2 must not hold every other writer back.
     password_hash = hash_password(password)
-    if db.session.scalar(select(User.id).where(User.pseudonym_key == key)):
-        raise FieldError("pseudonym", _l("This pseudonym is taken; please choose another."))
+    pseudonym, key = check_pseudonym(pseudonym, is_demo=is_demo)
     email = normalise_email(email)
     if db.session.scalar(select(User.id).where(User.email == email)):
         raise FieldError("email", _l("An account already uses this email. Log in instead?"))
@@ -64,6 +115,7 @@ def register_user(pseudonym: str, email: str, password: str, *, is_demo: bool = 
         pseudonym_key=key,
         email=email,
         password_hash=password_hash,
+        password_changed_at=clock.utcnow(),
         is_demo=is_demo,
     )
     db.session.add(user)
@@ -89,3 +141,230 @@ def authenticate(email: str, password: str) -> User | None:
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user
+
+
+def _user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def email_taken(email: str) -> bool:
+    return _user_by_email(email) is not None
+
+
+# --- signed links: confirming an address ----------------------------------------------------
+
+
+class _Signer(TimestampSigner):
+    """Signs with the time of accounts.clock, so a link's age is measured on the same clock
+    as everything else here."""
+
+    def get_timestamp(self) -> int:
+        return int(clock.now())
+
+
+def _serializer(purpose: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(
+        current_app.secret_key, salt=f"deliberate.{purpose}", signer=_Signer
+    )
+
+
+def _read(purpose: str, token: str | None) -> dict | None:
+    try:
+        data = _serializer(purpose).loads(token or "", max_age=ADDRESS_LINK_HOURS * 3600)
+    except BadSignature:  # also SignatureExpired
+        return None
+    return data if isinstance(data, dict) else None
+
+
+# --- registration ---------------------------------------------------------------------------
+
+
+def request_registration(pseudonym: str, email: str, next_url: str | None = None) -> None:
+    """Step one: the pseudonym is checked here (FieldError), the address by mail. A new
+    address gets a link to choose a password and finish; an address with an account gets a
+    note that someone tried to register with it. The person registering sees the same
+    "check your mail" either way, so registering cannot be used to test addresses."""
+    pseudonym, _key = check_pseudonym(pseudonym)
+    email = normalise_email(email)
+    token = _serializer("register").dumps(
+        {"pseudonym": pseudonym, "email": email, "next": next_url}
+    )
+    existing = _user_by_email(email)
+    if existing is None:
+        letters.confirm_registration(email, token, ADDRESS_LINK_HOURS).send()
+    else:
+        letters.already_registered(email).send()
+
+
+def read_registration(token: str | None) -> dict | None:
+    """The pseudonym, email and next page a registration link carries, or None if it is
+    forged, mistyped or older than ADDRESS_LINK_HOURS."""
+    data = _read("register", token)
+    if data is None or not isinstance(data.get("email"), str):
+        return None
+    return data
+
+
+# --- password resets ------------------------------------------------------------------------
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def request_reset(email: str) -> None:
+    """Mail a single-use link to the account with this address, if there is one. The same
+    work is done either way (a token made and hashed, a query, a mail written), so the
+    answer takes as long; only the existing account's owner gets a mail."""
+    token = secrets.token_urlsafe(32)
+    token_hash = _token_hash(token)
+    user = _user_by_email(email)
+    minutes = current_app.config["RESET_TOKEN_MINUTES"]
+    message = letters.password_reset(normalise_email(email), token, minutes)
+    if user is None or not user.can_log_in:
+        return
+    now = clock.utcnow()
+    db.session.add(
+        PasswordReset(
+            user_id=user.id,
+            token_hash=token_hash,
+            created_at=now,
+            expires_at=now + timedelta(minutes=minutes),
+        )
+    )
+    db.session.flush()
+    message.send()
+
+
+def find_reset(token: str) -> PasswordReset | None:
+    """The unused, unexpired reset this token belongs to, or None."""
+    if not token or len(token) > 128:
+        return None
+    reset = db.session.scalar(
+        select(PasswordReset).where(PasswordReset.token_hash == _token_hash(token))
+    )
+    if reset is None or reset.used_at is not None or reset.expires_at <= clock.utcnow():
+        return None
+    user = db.session.get(User, reset.user_id)
+    if user is None or not user.can_log_in:
+        return None
+    return reset
+
+
+def reset_password(token: str, password: str) -> User | None:
+    """Set the password of the account whose reset link this is: every session of the account
+    ends, and this link and any other outstanding one stop working. None if the link is not
+    valid (any more)."""
+    check_password(password)
+    if find_reset(token) is None:
+        return None
+    db.session.commit()  # argon2 outside the write lock
+    password_hash = hash_password(password)
+    reset = find_reset(token)  # again: another request may have used it meanwhile
+    if reset is None:
+        return None
+    # Claimed by a conditional UPDATE: of two requests racing with one link, one wins.
+    claimed = db.session.execute(
+        update(PasswordReset)
+        .where(PasswordReset.id == reset.id, PasswordReset.used_at.is_(None))
+        .values(used_at=clock.utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        return None
+    user = db.session.get(User, reset.user_id)
+    _set_password_hash(user, password_hash)
+    letters.password_changed(user.email).send()
+    return user
+
+
+def _set_password_hash(user: User, password_hash: str) -> None:
+    user.password_hash = password_hash
+    user.password_changed_at = clock.utcnow()
+    sessions.end_all_sessions(user)
+    cancel_resets(user)
+
+
+def cancel_resets(user: User) -> None:
+    """Every outstanding reset link of the account stops working."""
+    db.session.execute(
+        update(PasswordReset)
+        .where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None))
+        .values(used_at=clock.utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
+# --- changes from the settings page (the caller has checked password and code) --------------
+
+
+def change_password(user: User, password: str) -> None:
+    """Set a new password: every session of the account ends (the caller logs the current
+    one in again), outstanding reset links stop working, the owner is told by mail."""
+    check_password(password, "new_password")
+    db.session.commit()  # argon2 outside the write lock
+    password_hash = hash_password(password)
+    _set_password_hash(user, password_hash)
+    letters.password_changed(user.email).send()
+
+
+def request_email_change(user: User, new_email: str) -> None:
+    """Mail the new address a link that makes the change, and tell the current address.
+    If another account uses the new address, its mail says so instead: the form answers
+    the same, so it cannot be used to test addresses either."""
+    new_email = normalise_email(new_email)
+    if new_email == user.email:
+        raise FieldError("email", _l("This is already your email."))
+    token = _serializer("email").dumps(
+        {"user": user.id, "email": new_email, "check": _email_change_check(user)}
+    )
+    if _user_by_email(new_email) is None:
+        letters.confirm_new_email(new_email, token, ADDRESS_LINK_HOURS).send()
+    else:
+        letters.new_email_taken(new_email).send()
+    letters.email_change_requested(user.email).send()
+
+
+def _email_change_check(user: User) -> str:
+    """Ties a link to the account as it was: once the email changes (the link was used) or
+    every session ends (say, a password change), the link stops working."""
+    return hashlib.sha256(f"{user.email}\n{user.session_token}".encode()).hexdigest()[:32]
+
+
+def read_email_change(token: str | None) -> tuple[User, str] | None:
+    data = _read("email", token)
+    if data is None:
+        return None
+    user = db.session.get(User, data.get("user"))
+    if user is None or not user.can_log_in or not isinstance(data.get("email"), str):
+        return None
+    if not secrets.compare_digest(_email_change_check(user), str(data.get("check"))):
+        return None
+    return user, data["email"]
+
+
+def change_email(user: User, new_email: str) -> None:
+    if _user_by_email(new_email) is not None:
+        raise FieldError("email", _l("An account already uses this email."))
+    old = user.email
+    user.email = new_email
+    cancel_resets(user)  # they were mailed to the old address
+    db.session.flush()
+    letters.email_changed(old).send()
+
+
+# --- second factor ---------------------------------------------------------------------------
+
+
+def enable_totp(user: User, secret: str, step: int) -> None:
+    """Save a confirmed second factor; every other session must log in again with it."""
+    user.totp_secret = secret
+    user.totp_last_step = step
+    sessions.end_all_sessions(user)
+    letters.two_factor_changed(user.email, enabled=True).send()
+
+
+def disable_totp(user: User) -> None:
+    user.totp_secret = None
+    user.totp_last_step = None
+    letters.two_factor_changed(user.email, enabled=False).send()

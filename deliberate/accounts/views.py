@@ -1,44 +1,212 @@
-"""Register, log in, log out, and the account page (my arguments and votes)."""
+"""Register, log in (with a second step for a code), log out, reset a password, the account
+page (my arguments and votes) and its settings (email, password, two-step login)."""
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+import hashlib
+import hmac
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from ..extensions import db, limiter, login_manager
+from ..errors import Conflict, NotAllowed, NotFound
+from ..extensions import db, limiter, login_manager, rate_limit_key
 from ..forms import EmptyForm
 from ..http import safe_next
 from ..models import Argument, ArgumentVote, Debate, Participant, User
 from ..moderation.models import DebateRole
-from . import services
-from .forms import LoginForm, RegisterForm
+from . import mail, services, sessions, totp
+from .forms import (
+    ChangeEmailForm,
+    ChangePasswordForm,
+    CodeForm,
+    ConfirmRegistrationForm,
+    DisableTwoFactorForm,
+    EnableTwoFactorForm,
+    LoginForm,
+    RegisterForm,
+    ResetPasswordForm,
+    ResetRequestForm,
+)
 
 bp = Blueprint("accounts", __name__)
 
 login_manager.login_view = "accounts.login"
 login_manager.login_message = None
 
+# Rate limits. Per address (or per user once logged in, see extensions.rate_limit_key), and
+# for forms naming an account, per account too: a botnet gets no more guesses at one
+# account's password than a single machine, and nobody can flood an address with mail.
+REGISTER_LIMIT = "5 per minute;30 per hour"
+LOGIN_LIMIT = "10 per minute;60 per hour"
+#: Failed log-ins naming one email, from anywhere.
+ACCOUNT_LOGIN_LIMIT = "10 per hour"
+CODE_LIMIT = "10 per minute;30 per hour"
+#: Wrong codes for one account whose password was right.
+ACCOUNT_CODE_LIMIT = "10 per 15 minutes"
+#: Mails to one address (registration, reset).
+ADDRESS_LIMIT = "3 per hour;10 per day"
+RESET_LIMIT = "5 per minute;20 per hour"
+LINK_LIMIT = "5 per minute;30 per hour"
+#: Forms that check the current password (and code): as tight as logging in.
+SETTINGS_LIMIT = "5 per minute;20 per hour"
+LOGOUT_EVERYWHERE_LIMIT = "5 per minute;20 per hour"
 
-@login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    try:
-        return db.session.get(User, int(user_id))
-    except ValueError:
+#: Session key of a second factor being set up (shown, not yet confirmed).
+ENROLLING = "totp_enrolling"
+
+LINK_NOT_VALID = _l(
+    "This link does not work: it was already used, it is too old, or part of it is missing. "
+    "Copy the whole link from the mail, or ask for a new one."
+)
+WRONG_CODE = _l("This code is not the one your app shows now.")
+STAFF_NEED_A_SECOND_FACTOR = _l(
+    "Mediators, organisers and site admins protect their account with two-step login. "
+    "Set it up on your account settings before you continue."
+)
+#: What a staff member without a second factor may still reach (besides accounts.*, api.*).
+OPEN_WITHOUT_SECOND_FACTOR = {
+    "static",
+    "main.set_language",
+    "main.healthz",
+    "main.readyz",
+    "privacy.my_data",
+    "privacy.delete_account",
+}
+
+
+@bp.record_once
+def _set_up(state) -> None:
+    mail.init_app(state.app)
+
+
+def _keyed(kind: str, value: str) -> str:
+    """A limit key naming an account without writing its email into the limit storage."""
+    secret = current_app.secret_key
+    if isinstance(secret, str):
+        secret = secret.encode()
+    digest = hmac.new(secret, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
+    return f"{kind}:{digest[:32]}"
+
+
+def email_key() -> str:
+    return _keyed("email", services.normalise_email(request.form.get("email", "")))
+
+
+def pending_login_key() -> str:
+    pending = session.get(sessions.PENDING)
+    if isinstance(pending, dict) and pending.get("user"):
+        return _keyed("pending", str(pending["user"]))
+    return rate_limit_key()
+
+
+def _failed(response) -> bool:
+    return response.status_code == 400
+
+
+def _status(*forms) -> int:
+    return 400 if any(field.errors for form in forms for field in form) else 200
+
+
+def _private(body, status: int = 200):
+    """Pages showing a secret or an email: kept by no cache."""
+    return body, status, {"Cache-Control": "no-store"}
+
+
+def _local(path) -> str | None:
+    """`path` if it stays on this site (the checks of http.safe_next), else None."""
+    if not isinstance(path, str) or not path.startswith("/") or path.startswith("//"):
         return None
+    parts = urlsplit(path)
+    return None if parts.scheme or parts.netloc or "\\" in path else path
+
+
+# --- staff need a second factor -------------------------------------------------------------
+
+
+def is_staff(user: User) -> bool:
+    """A site admin, or an organiser or mediator of any debate."""
+    if user.is_admin:
+        return True
+    role = select(DebateRole.id).where(DebateRole.user_id == user.id, DebateRole.ended_at.is_(None))
+    return db.session.scalar(role.limit(1)) is not None
+
+
+@bp.before_app_request
+def staff_need_a_second_factor():
+    """Site admins, organisers and mediators without two-step login reach their account
+    pages only: every other page sends them to set it up, every other action is refused.
+    Checked here once for every route, so a route added later is covered too."""
+    if not current_app.config.get("REQUIRE_STAFF_TOTP"):
+        return None
+    endpoint = request.endpoint or ""
+    if endpoint.startswith(("accounts.", "api.")) or endpoint in OPEN_WITHOUT_SECOND_FACTOR:
+        return None
+    if not current_user.is_authenticated or current_user.totp_secret:
+        return None
+    if not is_staff(current_user):
+        return None
+    if request.method in ("GET", "HEAD"):  # the page says why
+        return redirect(url_for("accounts.two_factor", next=request.full_path.rstrip("?")))
+    raise NotAllowed(STAFF_NEED_A_SECOND_FACTOR)
+
+
+# --- registration ---------------------------------------------------------------------------
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit("5 per minute;30 per hour", methods=["POST"])
+@limiter.limit(REGISTER_LIMIT, methods=["POST"])
+@limiter.limit(ADDRESS_LIMIT, methods=["POST"], key_func=email_key)
 def register():
+    """Step one: pseudonym and email. Whether the address is new or has an account, the
+    answer is the same "check your mail"; the mail differs."""
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            user = services.register_user(form.pseudonym.data, form.email.data, form.password.data)
+            services.request_registration(
+                form.pseudonym.data, form.email.data, _local(safe_next("")) or None
+            )
         except services.FieldError as error:
             getattr(form, error.field).errors.append(error.message)
         else:
             db.session.commit()
-            login_user(user)
+            return redirect(url_for(".check_mail", about="register"))
+    return render_template("accounts/register.html", form=form), _status(form)
+
+
+@bp.route("/register/confirm", methods=["GET", "POST"])
+@limiter.limit(LINK_LIMIT, methods=["POST"])
+def confirm_registration():
+    """Step two, from the mailed link: choose a password (and keep or change the
+    pseudonym); the account is created and logged in."""
+    data = services.read_registration(request.args.get("token"))
+    if data is None:
+        raise NotFound(LINK_NOT_VALID)
+    used = Conflict(_l("This link was already used: the account exists. Log in instead."))
+    if services.email_taken(data["email"]):
+        raise used
+    form = ConfirmRegistrationForm(pseudonym=data["pseudonym"])
+    if form.validate_on_submit():
+        try:
+            user = services.register_user(form.pseudonym.data, data["email"], form.password.data)
+        except services.FieldError as error:
+            if error.field == "email":  # used by another request meanwhile
+                raise used from None
+            getattr(form, error.field).errors.append(error.message)
+        else:
+            db.session.commit()
+            sessions.login(user)
             flash(
                 _(
                     "Welcome, %(name)s. Pick a debate and record your position to take part.",
@@ -46,32 +214,115 @@ def register():
                 ),
                 "success",
             )
-            return redirect(safe_next(url_for("main.home")))
-    status = 400 if form.errors else 200
-    return render_template("accounts/register.html", form=form), status
+            return redirect(_local(data.get("next")) or url_for("main.home"))
+    page = render_template("accounts/register_confirm.html", form=form, email=data["email"])
+    return _private(page, _status(form))
+
+
+@bp.route("/check-mail")
+def check_mail():
+    about = request.args.get("about")
+    return render_template("accounts/check_mail.html", about=about)
+
+
+# --- logging in and out ---------------------------------------------------------------------
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("10 per minute;60 per hour", methods=["POST"])
+@limiter.limit(LOGIN_LIMIT, methods=["POST"])
+@limiter.limit(ACCOUNT_LOGIN_LIMIT, methods=["POST"], key_func=email_key, deduct_when=_failed)
 def login():
     form = LoginForm()
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
         if user is not None:
             db.session.commit()  # a rehashed password, if the parameters changed
-            login_user(user, remember=form.remember.data)
-            return redirect(safe_next(url_for("main.home")))
+            target = safe_next(url_for("main.home"))
+            if user.totp_secret:
+                sessions.begin_second_step(user, form.remember.data)
+                return redirect(url_for(".login_code", next=target))
+            sessions.login(user, remember=form.remember.data)
+            return redirect(target)
         form.password.errors.append(_("This email and password do not match an account."))
-    status = 400 if form.errors else 200
-    return render_template("accounts/login.html", form=form), status
+    return render_template("accounts/login.html", form=form), _status(form)
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@limiter.limit(CODE_LIMIT, methods=["POST"])
+@limiter.limit(ACCOUNT_CODE_LIMIT, methods=["POST"], key_func=pending_login_key)
+def login_code():
+    """The second step: the password was right; now the code from the app."""
+    pending = sessions.pending_login()
+    if pending is None:
+        if request.method == "POST":
+            flash(
+                _("Logging in took too long. Please enter your email and password again."),
+                "error",
+            )
+        target = _local(request.args.get("next")) or url_for("main.home")
+        return redirect(url_for(".login", next=target))
+    user, remember = pending
+    form = CodeForm()
+    if form.validate_on_submit():
+        if totp.verify(user, form.code.data):
+            db.session.commit()
+            sessions.login(user, remember=remember)
+            return redirect(safe_next(url_for("main.home")))
+        form.code.errors.append(WRONG_CODE)
+    return render_template("accounts/login_code.html", form=form), _status(form)
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
     if EmptyForm().validate_on_submit():
-        logout_user()
+        sessions.logout()
         flash(_("You are logged out."), "success")
     return redirect(url_for("main.home"))
+
+
+# --- password reset -------------------------------------------------------------------------
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+@limiter.limit(RESET_LIMIT, methods=["POST"])
+@limiter.limit(ADDRESS_LIMIT, methods=["POST"], key_func=email_key)
+def reset_request():
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        services.request_reset(form.email.data)
+        db.session.commit()
+        return redirect(url_for(".check_mail", about="reset"))
+    return render_template("accounts/reset_request.html", form=form), _status(form)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+@limiter.limit(LINK_LIMIT, methods=["POST"])
+def reset_password(token):
+    if services.find_reset(token) is None:
+        raise NotFound(LINK_NOT_VALID)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = services.reset_password(token, form.password.data)
+        except services.FieldError as error:
+            form.password.errors.append(error.message)
+        else:
+            if user is None:
+                raise NotFound(LINK_NOT_VALID)
+            db.session.commit()
+            sessions.logout()
+            flash(
+                _(
+                    "Your password is changed, and every device was logged out. "
+                    "Log in with your new password."
+                ),
+                "success",
+            )
+            return redirect(url_for(".login"))
+    return _private(render_template("accounts/reset_password.html", form=form), _status(form))
+
+
+# --- the account page and its settings ------------------------------------------------------
 
 
 @bp.route("/account")
@@ -107,3 +358,175 @@ def account():
     return render_template(
         "accounts/account.html", arguments=arguments, votes=votes, positions=positions, roles=roles
     )
+
+
+def _settings_page(email_form=None, password_form=None):
+    email_form = email_form or ChangeEmailForm(formdata=None)
+    password_form = password_form or ChangePasswordForm(formdata=None)
+    page = render_template(
+        "accounts/settings.html",
+        email_form=email_form,
+        password_form=password_form,
+        logout_form=EmptyForm(formdata=None),
+    )
+    return _private(page, _status(email_form, password_form))
+
+
+def _reauthenticate(password_field, code_field) -> bool:
+    """Whether the current password (and the code, with two-step login on) are right; if
+    not, the reason goes on the field. The code is checked only after the password, and
+    spent only if it is right."""
+    user = current_user._get_current_object()
+    password_hash, second_factor = user.password_hash, user.totp_secret is not None
+    db.session.commit()  # argon2 outside the write lock
+    if not services.password_matches(password_hash, password_field.data or ""):
+        password_field.errors.append(_("This is not your current password."))
+        return False
+    if second_factor and code_field is not None:
+        if not totp.normalise(code_field.data):
+            code_field.errors.append(_("Enter the 6-digit code from your app."))
+            return False
+        if not totp.verify(user, code_field.data):
+            code_field.errors.append(WRONG_CODE)
+            return False
+    return True
+
+
+@bp.route("/account/settings")
+@login_required
+def settings():
+    return _settings_page()
+
+
+@bp.route("/account/email", methods=["POST"])
+@login_required
+@limiter.limit(SETTINGS_LIMIT)
+def change_email():
+    form = ChangeEmailForm()
+    if form.validate_on_submit():
+        if services.normalise_email(form.email.data) == current_user.email:
+            form.email.errors.append(_("This is already your email."))
+        elif _reauthenticate(form.password, form.code):
+            services.request_email_change(current_user._get_current_object(), form.email.data)
+            db.session.commit()
+            return redirect(url_for(".check_mail", about="email"))
+    return _settings_page(email_form=form)
+
+
+@bp.route("/account/email/confirm", methods=["GET", "POST"])
+@limiter.limit(LINK_LIMIT, methods=["POST"])
+def confirm_email():
+    """From the link mailed to the new address: a button (a mail scanner opening the link
+    changes nothing), then the change."""
+    found = services.read_email_change(request.args.get("token"))
+    if found is None:
+        raise NotFound(LINK_NOT_VALID)
+    user, new_email = found
+    form = EmptyForm()
+    if form.validate_on_submit():
+        try:
+            services.change_email(user, new_email)
+        except services.FieldError as error:
+            raise Conflict(error.message) from None
+        db.session.commit()
+        flash(_("Your account now uses this email: %(email)s.", email=new_email), "success")
+        if current_user.is_authenticated:
+            return redirect(url_for(".settings"))
+        return redirect(url_for(".login"))
+    return _private(render_template("accounts/confirm_email.html", form=form, email=new_email))
+
+
+@bp.route("/account/password", methods=["POST"])
+@login_required
+@limiter.limit(SETTINGS_LIMIT)
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit() and _reauthenticate(form.current_password, form.code):
+        remember = sessions.remembered()
+        user = current_user._get_current_object()
+        try:
+            services.change_password(user, form.new_password.data)
+        except services.FieldError as error:
+            form.new_password.errors.append(error.message)
+        else:
+            db.session.commit()
+            sessions.login(user, remember=remember)
+            flash(_("Your password is changed. Every other device was logged out."), "success")
+            return redirect(url_for(".settings"))
+    return _settings_page(password_form=form)
+
+
+@bp.route("/account/logout-everywhere", methods=["POST"])
+@login_required
+@limiter.limit(LOGOUT_EVERYWHERE_LIMIT)
+def logout_everywhere():
+    if EmptyForm().validate_on_submit():
+        sessions.end_all_sessions(current_user)
+        db.session.commit()
+        sessions.logout()
+        flash(_("You are logged out on every device, this one included."), "success")
+    return redirect(url_for("main.home"))
+
+
+@bp.route("/account/two-factor", methods=["GET", "POST"])
+@login_required
+@limiter.limit(SETTINGS_LIMIT, methods=["POST"])
+def two_factor():
+    """Set up two-step login: the secret and its QR code, confirmed by the password and a
+    first code before anything is saved."""
+    user = current_user._get_current_object()
+    staff = is_staff(user)
+    if user.totp_secret:
+        if request.method == "POST":
+            return redirect(url_for(".two_factor"))
+        page = render_template(
+            "accounts/two_factor.html", enabled=True, form=DisableTwoFactorForm(), staff=staff
+        )
+        return _private(page)
+    secret = session.get(ENROLLING)
+    if not isinstance(secret, str) or not secret:
+        secret = session[ENROLLING] = totp.new_secret()
+    form = EnableTwoFactorForm()
+    if form.validate_on_submit() and _reauthenticate(form.password, None):
+        step = totp.matching_step(secret, form.code.data)
+        if step is None:
+            form.code.errors.append(WRONG_CODE)
+        else:
+            remember = sessions.remembered()
+            services.enable_totp(user, secret, step)
+            db.session.commit()
+            sessions.login(user, remember=remember)
+            flash(
+                _("Two-step login is on. Every other device was logged out."),
+                "success",
+            )
+            return redirect(_local(request.args.get("next")) or url_for(".settings"))
+    uri = totp.provisioning_uri(secret, user.pseudonym)
+    page = render_template(
+        "accounts/two_factor.html",
+        enabled=False,
+        form=form,
+        staff=staff,
+        secret=totp.grouped(secret),
+        qr=totp.qr_svg(uri, _("QR code to scan with your authenticator app")),
+    )
+    return _private(page, _status(form))
+
+
+@bp.route("/account/two-factor/disable", methods=["POST"])
+@login_required
+@limiter.limit(SETTINGS_LIMIT)
+def disable_two_factor():
+    user = current_user._get_current_object()
+    if not user.totp_secret:
+        return redirect(url_for(".two_factor"))
+    form = DisableTwoFactorForm()
+    if form.validate_on_submit() and _reauthenticate(form.password, form.code):
+        services.disable_totp(user)
+        db.session.commit()
+        flash(_("Two-step login is off."), "success")
+        return redirect(url_for(".settings"))
+    page = render_template(
+        "accounts/two_factor.html", enabled=True, form=form, staff=is_staff(user)
+    )
+    return _private(page, _status(form))

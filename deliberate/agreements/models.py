@@ -58,7 +58,7 @@ class AgreementPoint(db.Model):
 
     @property
     def text_markup(self) -> Markup:
-        return Markup(self.text_html)  # noqa: S704 - sanitised when written
+        return Markup(self.text_html)  # noqa: S704 - sanitised when written  # nosec B704
 
     def __repr__(self) -> str:
         return f"<AgreementPoint {self.debate_id}#{self.number} {self.kind}>"

@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from ..debates.queries import UNLISTED
 from ..extensions import db
+from ..http import db_int
 from ..models import Argument, Debate, Phase
 from ..moderation import log
 from ..moderation.services import apply_due_phase_changes
@@ -16,6 +17,7 @@ def debate_summary(debate: Debate) -> dict:
     return {
         "slug": debate.slug,
         "motion": debate.motion,
+        "format": debate.format.value,
         "phase": debate.phase.value,
         "organiser": debate.organiser.pseudonym,
         "created_at": debate.created_at.isoformat(),
@@ -64,7 +66,8 @@ def argument_json(argument: Argument) -> dict:
     return {
         "id": argument.id,
         "parent_id": argument.parent_id,
-        "stance": argument.stance.value,
+        # null: a statement on an open question, which takes no side.
+        "stance": argument.stance.value if argument.stance else None,
         "body": argument.body if public else "",
         "author": argument.author.pseudonym if public else None,
         "visibility": argument.visibility.value,
@@ -73,6 +76,7 @@ def argument_json(argument: Argument) -> dict:
         "deleted": argument.is_deleted,
         "agree": argument.agree_count,
         "disagree": argument.disagree_count,
+        "pass": argument.pass_count,
         "reply_count": argument.reply_count,
     }
 
@@ -81,7 +85,7 @@ def argument_json(argument: Argument) -> dict:
 def moderation_log(slug: str):
     """The public moderation log, newest first; `?before=<id>` pages back."""
     debate = public_debate(slug)
-    before = request.args.get("before", type=int)
+    before = request.args.get("before", type=db_int)
     entries = log.entries(debate, before_id=before)
     return jsonify(
         debate=debate.slug,

@@ -11,11 +11,14 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from ..forms import refuse_nul
 from ..models import BODY_MAX, BODY_MIN, MOTION_MAX
 
 
 def strip(value):
-    """Surrounding whitespace is not content: "          " is not a 10-character argument."""
+    """Surrounding whitespace is not content: "          " is not a 10-character argument.
+    Text with a NUL character is refused (deliberate.forms.refuse_nul)."""
+    value = refuse_nul(value)
     return value.strip() if isinstance(value, str) else value
 
 
@@ -37,10 +40,35 @@ def position_choices():
     ]
 
 
+def format_choices():
+    return [
+        SelectChoice(
+            "motion",
+            _l("A motion: a yes/no question, argued for and against, with votes before and after"),
+        ),
+        SelectChoice(
+            "question",
+            _l(
+                "An open question, as in Pol.is: participants post statements and vote"
+                " agree, disagree or pass on each"
+            ),
+        ),
+    ]
+
+
 class DebateForm(FlaskForm):
+    format = RadioField(
+        _l("Format"),
+        choices=format_choices(),
+        default="motion",
+        validators=[DataRequired(_l("Choose a format."))],
+    )
     motion = StringField(
-        _l("Motion"),
-        description=_l("A yes/no question, e.g. “Should the city close the old market?”"),
+        _l("Motion or question"),
+        description=_l(
+            "A motion is a yes/no question, e.g. “Should the city close the old market?”;"
+            " an open question asks for ideas, e.g. “What should change in our market?”"
+        ),
         filters=[strip],
         validators=[
             InputRequired(_l("Write the motion.")),
@@ -72,6 +100,20 @@ class ArgumentForm(FlaskForm):
     )
 
 
+class StatementForm(FlaskForm):
+    """A statement on an open question: no side to take, others agree, disagree or pass."""
+
+    body = TextAreaField(
+        _l("Statement"),
+        description=_l("One clear statement others can agree or disagree with."),
+        filters=[strip],
+        validators=[
+            InputRequired(_l("Write your statement.")),
+            Length(BODY_MIN, BODY_MAX, BODY_LENGTH),
+        ],
+    )
+
+
 class EditArgumentForm(FlaskForm):
     body = TextAreaField(
         _l("Argument"),
@@ -98,8 +140,8 @@ class VoteForm(FlaskForm):
 
 
 class JoinForm(PositionForm):
-    """Joining a debate: the opening position, the ground rules, and optionally (privately)
-    a community."""
+    """Joining a debate: the opening position (motions only), the ground rules, and
+    optionally (privately) a community."""
 
     community = SelectField(
         _l("Your community (optional)"),
@@ -111,8 +153,10 @@ class JoinForm(PositionForm):
         validators=[DataRequired(_l("Accept the ground rules to take part."))],
     )
 
-    def __init__(self, *args, communities=(), **kwargs):
+    def __init__(self, *args, communities=(), question=False, **kwargs):
         super().__init__(*args, **kwargs)
+        if question:
+            del self.position
         self.community.choices = [SelectChoice("", _l("Prefer not to say"))] + [
             SelectChoice(str(c.id), c.name) for c in communities
         ]

@@ -11,7 +11,7 @@ from sqlalchemy import String, and_, case, cast, func, null, or_, select
 from sqlalchemy.orm import aliased
 
 from ..extensions import db
-from ..models import PATH_STEP, Argument, ArgumentVote, Debate, User, Visibility
+from ..models import PATH_STEP, Argument, ArgumentVote, Debate, Stance, User, Visibility
 
 SORTS = ("best", "new", "discussed")
 #: Not in the tree: awaiting approval, or merged into another argument.
@@ -35,7 +35,8 @@ class Tree:
     shown: dict[str, int]
 
     def side(self, stance: str) -> list[Node]:
-        return [n for n in self.roots if n.argument.stance == stance]
+        """Top-level nodes of a side: "pro", "con", or "statement" (an open question's)."""
+        return [n for n in self.roots if side_of(n.argument) == stance]
 
     def arguments(self):
         stack = list(self.roots)
@@ -43,6 +44,10 @@ class Tree:
             node = stack.pop()
             yield node.argument
             stack.extend(node.children)
+
+
+def side_of(argument: Argument) -> str:
+    return argument.stance.value if argument.stance else "statement"
 
 
 def order_by(sort: str):
@@ -132,14 +137,15 @@ def _load_tree(debate, sort, *, scope, top_depth, top_limit, children_limit, dep
     for node in nodes.values():
         node.hidden_replies = node.argument.reply_count - len(node.children)
         node.continues = node.argument.depth + 1 >= depth_cap and node.argument.reply_count > 0
-    shown = {"pro": 0, "con": 0}
+    shown = {"pro": 0, "con": 0, "statement": 0}
     for node in roots:
-        shown[node.argument.stance.value] += 1
+        shown[side_of(node.argument)] += 1
     return Tree(roots=roots, shown=shown)
 
 
 def top_level_counts(debate: Debate) -> dict[str, int]:
-    """How many listed arguments on the motion each side has."""
+    """How many listed arguments on the motion each side has (or statements an open
+    question has)."""
     counts = dict(
         db.session.execute(
             select(Argument.stance, func.count())
@@ -151,7 +157,11 @@ def top_level_counts(debate: Debate) -> dict[str, int]:
             .group_by(Argument.stance)
         ).all()
     )
-    return {"pro": counts.get("pro", 0), "con": counts.get("con", 0)}
+    return {
+        "pro": counts.get(Stance.PRO, 0),
+        "con": counts.get(Stance.CON, 0),
+        "statement": counts.get(None, 0),
+    }
 
 
 def ancestors(argument: Argument) -> list[Argument]:

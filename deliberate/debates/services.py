@@ -10,20 +10,25 @@ import re
 import secrets
 import unicodedata
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.util import identity_key
 
 from .. import rules
-from ..errors import Conflict
+from ..errors import Conflict, InvalidInput
 from ..extensions import db
 from ..markup import render_markdown
 from ..models import (
+    AGREE,
+    DISAGREE,
+    PASS,
     PATH_STEP,
     Argument,
     ArgumentRevision,
     ArgumentVote,
     Debate,
+    DebateFormat,
     Participant,
     Position,
     Stance,
@@ -36,9 +41,6 @@ from ..moderation.models import DebateRole, Role, Sanction, SanctionStatus
 from ..moderation.review import author_edited
 from ..moderation.services import community_of, set_up_debate
 from ..rules import Standing
-
-AGREE, DISAGREE = 1, -1
-
 
 # --- debates -------------------------------------------------------------------------------
 
@@ -56,11 +58,18 @@ def unique_slug(text: str) -> str:
     return f"{base}-{secrets.token_hex(3)}"
 
 
-def start_debate(organiser: User, motion: str, background: str, slug: str | None = None) -> Debate:
+def start_debate(
+    organiser: User,
+    motion: str,
+    background: str,
+    slug: str | None = None,
+    format: DebateFormat = DebateFormat.MOTION,
+) -> Debate:
     """A new debate, as a draft: its organiser sets rules and communities, then opens it."""
     rules.require(rules.start_debate(Standing(organiser)))
     debate = Debate(
         slug=slug or unique_slug(motion),
+        format=format,
         motion=motion.strip(),
         background=background.strip(),
         background_html=render_markdown(background.strip()),
@@ -109,11 +118,18 @@ def standing(user: User, debate: Debate) -> Standing:
 
 
 def join_debate(
-    who: Standing, debate: Debate, position: Position, community_id: int | None = None
+    who: Standing, debate: Debate, position: Position | None, community_id: int | None = None
 ) -> Participant:
-    """Record the opening ("before") position and the acceptance of the ground rules: this is
-    what makes someone a participant. The community, if declared, stays private."""
+    """Record the acceptance of the ground rules and, on a motion, the opening ("before")
+    position: this is what makes someone a participant. An open question has no position.
+    The community, if declared, stays private."""
     rules.require(rules.join_debate(who, debate))
+    if (position is None) != debate.is_question:
+        raise InvalidInput(
+            _l("An open question takes no position.")
+            if debate.is_question
+            else _l("Choose for, against or undecided.")
+        )
     participant = Participant(
         debate_id=debate.id,
         user_id=who.user.id,
@@ -127,7 +143,8 @@ def join_debate(
     except IntegrityError:
         # Two clicks raced: the other one joined.
         raise Conflict() from None
-    _bump(Debate, debate.id, participant_count=1, **{f"before_{position.value}": 1})
+    opening = {f"before_{position.value}": 1} if position else {}
+    _bump(Debate, debate.id, participant_count=1, **opening)
     return participant
 
 
@@ -150,11 +167,19 @@ def record_final_position(who: Standing, debate: Debate, position: Position) -> 
 
 
 def post_argument(
-    who: Standing, debate: Debate, stance: Stance, body: str, parent: Argument | None = None
+    who: Standing, debate: Debate, stance: Stance | None, body: str, parent: Argument | None = None
 ) -> Argument:
+    """An argument on the motion, a statement on an open question (no stance), or a reply
+    (which supports or opposes its parent)."""
     rules.require(rules.post_argument(who, debate, parent))
     if parent is not None and parent.debate_id != debate.id:
         raise Conflict()
+    if (stance is None) != is_statement(debate, parent):
+        raise InvalidInput(
+            _l("A statement on an open question takes no side.")
+            if stance is not None
+            else _l("Say whether your argument is for or against.")
+        )
     argument = Argument(
         debate_id=debate.id,
         parent_id=parent.id if parent else None,
@@ -178,6 +203,11 @@ def post_argument(
         count_in_tree(argument)
     db.session.flush()
     return argument
+
+
+def is_statement(debate: Debate, parent: Argument | None) -> bool:
+    """Top-level contributions to an open question are statements, without a stance."""
+    return debate.is_question and parent is None
 
 
 def premoderated(debate: Debate, participant: Participant) -> bool:
@@ -250,8 +280,13 @@ def delete_argument(who: Standing, argument: Argument) -> None:
 
 
 def cast_vote(who: Standing, argument: Argument, value: int | None) -> None:
-    """Agree (+1), disagree (-1) or retract (None) one's vote on an argument."""
+    """Agree (+1), disagree (-1), pass (0, on a statement only) or retract (None) one's vote
+    on an argument."""
     rules.require(rules.vote_on_argument(who, argument.debate, argument))
+    if value == PASS and argument.stance is not None:
+        raise InvalidInput(_l("Passing is only for the statements of an open question."))
+    if value not in (AGREE, DISAGREE, PASS, None):
+        raise InvalidInput(_l("Agree, disagree or pass."))
     user = who.user
     # Lock the argument row (PostgreSQL) so its counters and score change one voter at a time.
     # populate_existing: the argument loaded by the view holds counts read before the lock;
@@ -290,6 +325,8 @@ def _count_vote(argument: Argument, value: int | None, change: int) -> None:
         argument.agree_count += change
     elif value == DISAGREE:
         argument.disagree_count += change
+    elif value == PASS:
+        argument.pass_count += change
 
 
 def wilson_lower_bound(agree: int, disagree: int, z: float = 1.959964) -> float:

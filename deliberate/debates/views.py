@@ -21,12 +21,28 @@ from .. import rules
 from ..extensions import db, limiter
 from ..forms import EmptyForm
 from ..http import safe_next
-from ..models import Argument, ArgumentRevision, Debate, Position, Stance, Visibility
+from ..models import (
+    Argument,
+    ArgumentRevision,
+    Debate,
+    DebateFormat,
+    Position,
+    Stance,
+    Visibility,
+)
 from ..moderation import services as moderation
 from ..moderation.services import apply_due_phase_changes
 from ..rules import Standing
 from . import queries, services
-from .forms import ArgumentForm, DebateForm, EditArgumentForm, JoinForm, PositionForm, VoteForm
+from .forms import (
+    ArgumentForm,
+    DebateForm,
+    EditArgumentForm,
+    JoinForm,
+    PositionForm,
+    StatementForm,
+    VoteForm,
+)
 
 bp = Blueprint("debates", __name__)
 
@@ -81,7 +97,12 @@ def argument_link(argument: Argument) -> str:
 def new_debate():
     form = DebateForm()
     if form.validate_on_submit():
-        debate = services.start_debate(current_user, form.motion.data, form.background.data or "")
+        debate = services.start_debate(
+            current_user,
+            form.motion.data,
+            form.background.data or "",
+            format=DebateFormat(form.format.data),
+        )
         db.session.commit()
         flash(
             _(
@@ -127,8 +148,8 @@ def debate(slug: str):
         community_counts=moderation.community_counts(debate),
         # The join form lists the rules; participants have accepted them already.
         ground_rules=moderation.ground_rules(debate) if joining else [],
-        join_form=JoinForm(formdata=None, communities=communities),
-        argument_form=ArgumentForm(),
+        join_form=JoinForm(formdata=None, communities=communities, question=debate.is_question),
+        argument_form=StatementForm() if debate.is_question else ArgumentForm(),
         position_form=PositionForm(),
         form=EmptyForm(),
     )
@@ -180,13 +201,20 @@ def argument(slug: str, argument_id: int):
 @limiter.limit(WRITE_LIMIT)
 def join(slug: str):
     debate, who = load_debate(slug)
-    form = JoinForm(communities=moderation.communities(debate))
+    form = JoinForm(communities=moderation.communities(debate), question=debate.is_question)
     if not form.validate_on_submit():
-        flash(_("Choose for, against or undecided, and accept the ground rules."), "error")
+        if debate.is_question:
+            flash(_("Accept the ground rules to take part."), "error")
+        else:
+            flash(_("Choose for, against or undecided, and accept the ground rules."), "error")
         return redirect(safe_next(url_for("debates.debate", slug=slug, _anchor="motion-vote")))
-    services.join_debate(who, debate, Position(form.position.data), form.community_id())
+    position = None if debate.is_question else Position(form.position.data)
+    services.join_debate(who, debate, position, form.community_id())
     db.session.commit()
-    flash(_("Your opening position is recorded. You can now post and vote."), "success")
+    if debate.is_question:
+        flash(_("Welcome. You can now post statements and vote."), "success")
+    else:
+        flash(_("Your opening position is recorded. You can now post and vote."), "success")
     return redirect(safe_next(url_for("debates.debate", slug=slug)))
 
 
@@ -226,13 +254,14 @@ def reply(slug: str, argument_id: int):
 
 def _post_argument(debate: Debate, who: Standing, parent: Argument | None):
     rules.require(rules.post_argument(who, debate, parent))
-    form = ArgumentForm(stance=request.args.get("stance"))
+    statement = services.is_statement(debate, parent)
+    form = StatementForm() if statement else ArgumentForm(stance=request.args.get("stance"))
     if form.validate_on_submit():
-        argument = services.post_argument(
-            who, debate, Stance(form.stance.data), form.body.data, parent
-        )
+        stance = None if statement else Stance(form.stance.data)
+        argument = services.post_argument(who, debate, stance, form.body.data, parent)
         db.session.commit()
-        flash(_("Your argument is posted."), "success")
+        posted = _("Your statement is posted.") if statement else _("Your argument is posted.")
+        flash(posted, "success")
         return redirect(argument_link(argument))
     status = 400 if form.errors else 200
     return render_template(
@@ -244,8 +273,8 @@ def _post_argument(debate: Debate, who: Standing, parent: Argument | None):
 @login_required
 @limiter.limit(VOTE_LIMIT)
 def vote(slug: str):
-    """Agree, disagree or retract. The button's value is "<argument id>:<1|-1|empty>", so one
-    small form serves every argument on the page."""
+    """Agree, disagree, pass or retract. The button's value is "<argument id>:<1|-1|0|empty>",
+    so one small form serves every argument on the page."""
     debate, who = load_debate(slug)
     form = VoteForm()
     if not form.validate_on_submit():
@@ -259,6 +288,7 @@ def vote(slug: str):
             argument=argument.id,
             agree=argument.agree_count,
             disagree=argument.disagree_count,
+            passed=argument.pass_count,
             mine=value,
         )
     target = safe_next(argument_link(argument)).split("#")[0]
@@ -266,7 +296,7 @@ def vote(slug: str):
 
 
 def parse_vote(raw: str | None) -> tuple[int, int | None]:
-    match = re.fullmatch(r"(\d{1,18}):(1|-1|)", raw or "")
+    match = re.fullmatch(r"(\d{1,18}):(1|-1|0|)", raw or "")
     if match is None:
         abort(400)
     return int(match[1]), int(match[2]) if match[2] else None

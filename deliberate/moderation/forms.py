@@ -11,6 +11,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from ..debates.forms import strip
+from ..http import MAX_ID
 from ..models import PSEUDONYM_MAX
 from .models import NOTE_MAX
 
@@ -140,7 +141,7 @@ class DecisionForm(FlaskForm):
     duplicate_of = IntegerField(
         _l("It duplicates argument number (for a merge)"),
         description=_l("The number at the end of the other argument's link (…/a/12)."),
-        validators=[Optional()],
+        validators=[Optional(), NumberRange(1, MAX_ID)],
     )
     rule = SelectField(_l("Ground rule"), default="")
     reason = TextAreaField(

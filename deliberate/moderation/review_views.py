@@ -12,6 +12,7 @@ from ..debates.views import load_argument, load_debate
 from ..errors import DomainError
 from ..extensions import db, limiter
 from ..forms import EmptyForm
+from ..http import MAX_ID, db_int
 from ..models import User
 from . import notify, review, sanctions, services
 from .forms import (
@@ -57,12 +58,12 @@ def flag(slug: str, argument_id: int):
 def queue(slug: str):
     debate, who = load_debate(slug)
     after = None
-    if request.args.get("after_id", type=int):
+    if request.args.get("after_id", type=db_int):
         try:
             at = datetime.fromisoformat(request.args["after_at"])
         except (KeyError, ValueError):
             abort(400)
-        after = (at, request.args.get("after_id", type=int))
+        after = (at, request.args.get("after_id", type=db_int))
     items = review.queue(who, debate, after)
     appeals = sanctions.open_appeals(debate)
     ground = services.ground_rules(debate)
@@ -243,7 +244,7 @@ def _sanction(debate, sanction_id: int) -> Sanction:
 def freeze(slug: str):
     debate, who = load_debate(slug)
     raw = request.form.get("argument")
-    if raw is not None and not raw.isdigit():
+    if raw is not None and not (raw.isascii() and raw.isdigit() and int(raw) <= MAX_ID):
         abort(400)  # never mistake a garbled thread id for "the whole debate"
     argument = load_argument(debate, int(raw)) if raw else None
     rules.require(rules.review(who, debate))

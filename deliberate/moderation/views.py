@@ -11,6 +11,7 @@ from .. import rules
 from ..debates.views import load_argument, load_debate
 from ..extensions import db, limiter
 from ..forms import EmptyForm
+from ..http import db_int
 from ..models import Phase
 from . import log, services
 from .forms import AppointForm, CommunityForm, LinesForm, NoteForm, ScheduleForm, SettingsForm
@@ -201,7 +202,7 @@ def step_down(slug: str):
 @limiter.limit(WRITE_LIMIT, methods=["POST"])
 def note(slug: str):
     debate, who = load_debate(slug)
-    argument_id = request.values.get("argument", type=int)
+    argument_id = request.values.get("argument", type=db_int)
     argument = load_argument(debate, argument_id) if argument_id is not None else None
     rules.require(rules.post_mediator_note(who, debate))
     form = NoteForm()
@@ -237,7 +238,7 @@ def declare_community(slug: str):
 @bp.route("/d/<slug>/moderation")
 def moderation_log(slug: str):
     debate, _who = load_debate(slug)
-    before = request.args.get("before", type=int)
+    before = request.args.get("before", type=db_int)
     entries = log.entries(debate, before_id=before)
     return render_template(
         "moderation/log.html",

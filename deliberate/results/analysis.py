@@ -145,8 +145,8 @@ def community_agreement(data: DebateData) -> dict:
     spread = np.where(voted_in >= 2, highest - lowest, np.nan)
     judged = (votes_all >= MIN_VOTES) & (voted_in >= min(2, len(counted)))
 
-    def listing(order, extra):
-        return [_argument_row(data, c, agree_all, votes_all, extra(c)) for c in order]
+    def listing(order, scores_of):
+        return [_argument_row(data, c, agree_all, votes_all, scores_of(c)) for c in order]
 
     by_consensus = _top(np.where(judged, consensus, -1), data, judged)
     by_spread = _top(np.where(judged & (voted_in >= 2), spread, -1), data, judged & (voted_in >= 2))
@@ -378,6 +378,7 @@ def analyse(data: DebateData) -> tuple[dict, dict[int, int]]:
     communities, left_out = shift_by_community(data)
     groups, membership = opinion_groups(data)
     figures = {
+        "format": "question" if data.is_question else "motion",
         "participation": {
             "participants": data.n_participants,
             "voters": len(np.unique(data.voter)),

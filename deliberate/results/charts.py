@@ -30,7 +30,7 @@ SMALL = 12
 INK, MUTED, RULE, WHITE = "#1d1d1b", "#5b5b57", "#d9d6cf", "#ffffff"
 SIDES = ("for", "against", "undecided")
 SIDE_COLOURS = {"for": "#1f6f5c", "against": "#9c3d2e", "undecided": "#6b6b6b"}
-STANCE_COLOURS = {"pro": "#1f6f5c", "con": "#9c3d2e"}
+STANCE_COLOURS = {"pro": "#1f6f5c", "con": "#9c3d2e", "statement": "#1c4f8f"}
 NEUTRAL = "#f2efe9"  # middle of the agreement scale
 # Okabe–Ito, safe for colour blindness; each group also gets its own marker shape.
 GROUP_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00")
@@ -60,9 +60,9 @@ def _tag(name: str, *children: str, **attrs: object) -> Markup:
         if v is not None
     )
     if not children:
-        return Markup(f"<{name}{attributes}/>")  # noqa: S704 - every part is escaped above
+        return Markup(f"<{name}{attributes}/>")  # noqa: S704 - every part is escaped above  # nosec B704
     inner = "".join(escape(child) for child in children)
-    return Markup(f"<{name}{attributes}>{inner}</{name}>")  # noqa: S704 - escaped above
+    return Markup(f"<{name}{attributes}>{inner}</{name}>")  # noqa: S704 - escaped above  # nosec B704
 
 
 def _text(x: float, y: float, content: str, **attrs: object) -> Markup:
@@ -420,7 +420,7 @@ def _agree_colour(rate: float) -> str:
 
 
 def _stance_name(stance: str) -> str:
-    return _("Pro") if stance == "pro" else _("Con")
+    return {"pro": _("Pro"), "con": _("Con")}.get(stance) or _("Statement")
 
 
 def _cell(row: dict, i: int) -> tuple[float | None, int]:
@@ -714,7 +714,7 @@ def _stance_fill(stance: str, layer: int, id_prefix: str) -> str:
     """Pro solid, con striped (tells them apart in grey print); deeper layers lighter."""
     if stance == "con":
         return f"url(#{id_prefix}-con{layer})"
-    return _mix(STANCE_COLOURS["pro"], WHITE, _tint(layer))
+    return _mix(STANCE_COLOURS.get(stance, STANCE_COLOURS["pro"]), WHITE, _tint(layer))
 
 
 def _tint(layer: int) -> float:
@@ -722,7 +722,8 @@ def _tint(layer: int) -> float:
 
 
 def _argument_kind(stance: str) -> str:
-    return _("Con argument") if stance == "con" else _("Pro argument")
+    kinds = {"con": _("Con argument"), "pro": _("Pro argument")}
+    return kinds.get(stance) or _("Statement")
 
 
 def _node_title(stance: str, node_id: int, votes: int) -> str:

@@ -13,7 +13,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Argument, ArgumentVote, Debate, Participant, Position, Visibility
+from ..models import Argument, ArgumentVote, Debate, Participant, Position, Stance, Visibility
 from ..moderation.models import Community
 
 POSITIONS = [p.value for p in Position]  # for, against, undecided: codes 0, 1, 2
@@ -37,9 +37,11 @@ class DebateData:
     excerpts: list[str]
     voter: np.ndarray  # row of each vote
     argument: np.ndarray  # column of each vote
-    value: np.ndarray  # +1 agree, -1 disagree
+    value: np.ndarray  # +1 agree, -1 disagree, 0 pass
     #: Every listed node of the tree (shown or not): (id, parent id or 0, stance, votes, depth).
     tree: list[tuple[int, int, str, int, int]]
+    #: An open question: no motion positions, statements voted agree/disagree/pass.
+    is_question: bool = False
 
     @property
     def n_participants(self) -> int:
@@ -104,13 +106,19 @@ def load(debate: Debate) -> DebateData:
         after=np.array([_code(p.position_after) for p in participants], dtype=np.int64),
         community_names=[name for _cid, name in communities],
         argument_ids=np.array([n.id for n in shown], dtype=np.int64),
-        stances=[n.stance.value for n in shown],
+        stances=[stance_name(n.stance) for n in shown],
         excerpts=[excerpt(n.body_html) for n in shown],
         voter=voter,
         argument=argument,
         value=value,
-        tree=[(n.id, n.parent_id or 0, n.stance.value, n[3], n.depth) for n in nodes],
+        tree=[(n.id, n.parent_id or 0, stance_name(n.stance), n[3], n.depth) for n in nodes],
+        is_question=debate.is_question,
     )
+
+
+def stance_name(stance: Stance | None) -> str:
+    """ "pro", "con", or "statement" for an open question's top-level statements."""
+    return stance.value if stance else "statement"
 
 
 def _votes(debate: Debate, users: np.ndarray, shown: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -141,7 +149,7 @@ def _positions(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
 
 def excerpt(body_html: str, length: int = EXCERPT) -> str:
     """Plain text of an argument's start: the sanitised HTML without its tags."""
-    text = Markup(body_html).striptags()  # noqa: S704 - sanitised when written; tags removed
+    text = Markup(body_html).striptags()  # noqa: S704 - sanitised when written; tags removed  # nosec B704
     return text if len(text) <= length else text[: length - 1].rstrip() + "…"
 
 

@@ -2,7 +2,8 @@
 
 They publish what the public pages show, in machine-readable form, and nothing more:
 - no e-mail address and no user id; participants are numbered 0..n-1 in the order they
-  joined (Participant.id), the same numbers in every file of one debate;
+  joined (Participant.id), the same numbers in every file of one debate (in a debate
+  imported from Pol.is, by their Pol.is numbers: see participant_numbers);
 - an argument's text only while the public can read it (shown, or collapsed for an edit);
   hidden, flagged and deleted arguments keep their place as placeholders without text (a
   deleted one also loses its author, as on the page: the author withdrew it);
@@ -15,9 +16,12 @@ left out (merging moves their replies and votes to the surviving argument).
 
 Pol.is columns: `moderated` is 1 for a shown argument, 0 for one collapsed while its author is
 asked to edit it (its text is public, the mediators' decision is pending: Pol.is's
-"unmoderated"), -1 for a hidden (by a mediator, or by flags until reviewed) or deleted one (Pol.is's
-"rejected", left out of its analyses). Votes are 1 agree, -1 disagree (Deliberate has no pass,
-Pol.is's 0). Times are UTC. Text is exported exactly (Pol.is does not escape cells that start
+"unmoderated") or imported unreviewed, -1 for a hidden (by a mediator, or by flags until
+reviewed) or deleted one (Pol.is's "rejected", left out of its analyses). Votes are 1 agree,
+-1 disagree, 0 pass (statements of an open question); a blank cell of the matrix is no vote.
+`comment-id` is the argument's id, or in an imported debate its Pol.is comment-id (see
+comment_number), so exporting an imported conversation gives back its vote matrix and
+texts. Times are UTC. Text is exported exactly (Pol.is does not escape cells that start
 with "=", and Markdown lists start with "-"), so open the files as data, not as a spreadsheet
 that evaluates formulas.
 
@@ -35,7 +39,7 @@ from datetime import UTC, datetime
 from itertools import groupby
 
 from flask_babel import force_locale
-from sqlalchemy import and_, case, null, select
+from sqlalchemy import and_, case, func, null, select
 from sqlalchemy.orm import aliased
 
 from ..debates.queries import UNLISTED
@@ -85,10 +89,10 @@ _readable = and_(
 # --- participants ---------------------------------------------------------------------------
 
 
-def _participants(debate: Debate) -> list[tuple[int, int]]:
-    """(participant id, user id) of everyone who joined, in joining order."""
+def _participants(debate: Debate) -> list[tuple[int, int, int | None]]:
+    """(participant id, user id, Pol.is number) of everyone who joined, in joining order."""
     return db.session.execute(
-        select(Participant.id, Participant.user_id)
+        select(Participant.id, Participant.user_id, Participant.external_id)
         .where(Participant.debate_id == debate.id)
         .order_by(Participant.id)
     ).all()
@@ -96,7 +100,40 @@ def _participants(debate: Debate) -> list[tuple[int, int]]:
 
 def participant_numbers(debate: Debate) -> dict[int, int]:
     """User id -> the participant's number in every download of this debate."""
-    return {user_id: n for n, (_pid, user_id) in enumerate(_participants(debate))}
+    return _numbers(_participants(debate))
+
+
+def _numbers(participants) -> dict[int, int]:
+    """0..n-1 in joining order; in an imported debate, each imported participant keeps their
+    Pol.is number and anyone who joined later is numbered after the largest of them."""
+    imported = [external for _pid, _user, external in participants if external is not None]
+    following = max(imported) + 1 if imported else 0
+    numbers = {}
+    for _pid, user_id, external in participants:
+        if external is None:
+            external, following = following, following + 1
+        numbers[user_id] = external
+    return numbers
+
+
+def comment_number(argument_id: int, external_id: int | None, offset: int | None) -> int:
+    """An argument's Pol.is comment-id: its own id; in an imported debate (`offset`: the
+    largest imported comment-id), an imported statement's Pol.is comment-id, and any later
+    argument's id shifted past them, so no two collide."""
+    if external_id is not None:
+        return external_id
+    return argument_id if offset is None else offset + argument_id
+
+
+def _comment_offset(debate: Debate):
+    """The largest imported comment-id of the debate (NULL: none), as a column of a query (an
+    uncorrelated subquery, evaluated once), so the downloads need no extra query."""
+    return (
+        select(func.max(Argument.external_id))
+        .where(Argument.debate_id == debate.id)
+        .scalar_subquery()
+        .label("imported_max")
+    )
 
 
 # --- arguments ------------------------------------------------------------------------------
@@ -125,6 +162,9 @@ def _arguments(debate: Debate, *, pseudonyms: bool = False):
         Argument.agree_count,
         Argument.disagree_count,
         Argument.author_id,
+        Argument.external_id,
+        Argument.unreviewed,
+        _comment_offset(debate),
     ]
     query = select(*columns).where(Argument.debate_id == debate.id, _listed)
     if pseudonyms:
@@ -143,7 +183,7 @@ def argument_graph(debate: Debate, url: str | None = None) -> dict:
         item = {
             "id": row.id,
             "parent_id": row.parent_id,
-            "stance": row.stance.value,
+            "stance": row.stance.value if row.stance else None,
             "depth": row.depth,
             "created_at": row.created_at.isoformat(),
             "status": status,
@@ -207,13 +247,16 @@ def comments_csv(debate: Debate) -> Iterator[str]:
         for row in _arguments(debate):
             status = _status(row.visibility, row.deleted_at)
             author = "" if status == "deleted" else numbers.get(row.author_id, "")
+            moderated = MODERATED[status]
+            if status == "shown" and row.unreviewed:
+                moderated = 0  # imported from Pol.is, where nobody had reviewed it
             yield (
                 *polis_time(row.created_at),
-                row.id,
+                comment_number(row.id, row.external_id, row.imported_max),
                 author,
                 row.agree_count,
                 row.disagree_count,
-                MODERATED[status],
+                moderated,
                 row.body or "",
             )
 
@@ -228,6 +271,8 @@ def _votes(debate: Debate):
             ArgumentVote.argument_id,
             ArgumentVote.user_id,
             ArgumentVote.value,
+            Argument.external_id,
+            _comment_offset(debate),
         )
         .join(Argument, Argument.id == ArgumentVote.argument_id)
         .where(Argument.debate_id == debate.id, _listed)
@@ -237,13 +282,15 @@ def _votes(debate: Debate):
 
 
 def votes_csv(debate: Debate) -> Iterator[str]:
-    """Every vote as it stands now (a changed vote counts once, at its last change), by time."""
+    """Every vote as it stands now (a changed vote counts once, at its last change), by time:
+    1 agree, -1 disagree, 0 pass."""
     numbers = participant_numbers(debate)
 
     def rows():
-        for when, argument_id, user_id, value in _votes(debate):
+        for when, argument_id, user_id, value, external_id, offset in _votes(debate):
             if user_id in numbers:
-                yield (*polis_time(when), argument_id, numbers[user_id], value)
+                comment = comment_number(argument_id, external_id, offset)
+                yield (*polis_time(when), comment, numbers[user_id], value)
 
     return csv_chunks(VOTES_HEADER, rows())
 
@@ -251,38 +298,46 @@ def votes_csv(debate: Debate) -> Iterator[str]:
 def participants_votes_csv(
     debate: Debate, groups: Mapping[int, int] | None = None
 ) -> Iterator[str]:
-    """One row per participant who voted or wrote, one column per comment (1, -1, empty).
+    """One row per participant who voted or wrote, one column per comment (1 agree, -1
+    disagree, 0 pass, empty: no vote); `n-votes` counts passes too, as in Pol.is.
     `groups`: Participant.id -> opinion group, from the results analysis."""
     groups = groups or {}
     participants = _participants(debate)
-    comment_ids, written = [], {}
-    for comment_id, author_id, deleted_at in db.session.execute(
-        select(Argument.id, Argument.author_id, Argument.deleted_at)
+    numbers = _numbers(participants)
+    listed = db.session.execute(
+        select(Argument.id, Argument.author_id, Argument.deleted_at, Argument.external_id)
         .where(Argument.debate_id == debate.id, _listed)
         .order_by(Argument.id)
-    ):
+    ).all()
+    imported = [row.external_id for row in listed if row.external_id is not None]
+    offset = max(imported) if imported else None
+    comment_ids, written = [], {}
+    for comment_id, author_id, deleted_at, _external in listed:
         comment_ids.append(comment_id)
         if deleted_at is None:  # as in comments.csv, a deleted argument has no author
             written[author_id] = written.get(author_id, 0) + 1
     column = {comment_id: i for i, comment_id in enumerate(comment_ids)}
+    header = [comment_number(row.id, row.external_id, offset) for row in listed]
 
     def rows():
         # Votes come ordered by voter, in participant order, so one row is held at a time.
         ballots = groupby(_ballots(debate), key=lambda vote: vote.participant_id)
         voter, ballot = next(ballots, (None, ()))
-        for number, (participant_id, user_id) in enumerate(participants):
+        for participant_id, user_id, _external in participants:
             cells = [""] * len(comment_ids)
             if participant_id == voter:
                 for vote in ballot:
                     cells[column[vote.argument_id]] = vote.value
                 voter, ballot = next(ballots, (None, ()))
             agree, disagree = cells.count(1), cells.count(-1)
+            n_votes = len(cells) - cells.count("")
             n_comments = written.get(user_id, 0)
-            if agree + disagree or n_comments:
+            if n_votes or n_comments:
                 group = groups.get(participant_id, "")
-                yield (number, group, n_comments, agree + disagree, agree, disagree, *cells)
+                number = numbers[user_id]
+                yield (number, group, n_comments, n_votes, agree, disagree, *cells)
 
-    return csv_chunks([*MATRIX_HEADER, *comment_ids], rows())
+    return csv_chunks([*MATRIX_HEADER, *header], rows())
 
 
 def _ballots(debate: Debate):
