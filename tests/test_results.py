@@ -210,6 +210,30 @@ def test_opinion_groups_recover_planted_groups(groups):
         assert (opinion[column % 2] > 0) == (top["direction"] == "agree")
 
 
+def test_group_informed_consensus_by_hand():
+    """Two groups of two; argument 1: all four agree; argument 2: the groups split; argument
+    3: everyone passes or disagrees. Scores as Pol.is: product of (agree+1)/(seen+2)."""
+    data = DebateData(
+        participant_ids=np.arange(4),
+        community=np.full(4, -1),
+        before=np.full(4, -1),
+        after=np.full(4, -1),
+        community_names=[],
+        argument_ids=np.array([1, 2, 3]),
+        stances=["statement"] * 3,
+        excerpts=["one", "two", "three"],
+        voter=np.array([0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3]),
+        argument=np.array([0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2]),
+        value=np.array([1, 1, 1, 1, 1, 1, -1, -1, 0, -1, -1, -1], dtype=np.int8),
+        tree=[],
+    )
+    consensus = analysis.group_consensus(data, np.arange(4), np.array([0, 0, 1, 1]), 2)
+    # argument 1: (3/4) * (3/4); argument 2: (3/4) * (1/4) is not above (1/2)^2.
+    assert [(r["id"], r["consensus"]) for r in consensus["agree"]] == [(1, 0.562)]
+    # argument 3 disagree: group 0 (1 pass, 1 disagree) 2/4, group 1: 3/4.
+    assert [(r["id"], r["consensus"]) for r in consensus["disagree"]] == [(3, 0.375)]
+
+
 def test_opinion_groups_are_reproducible_and_leave_out_light_voters():
     data, _truth = planted(groups=3)
     first = analysis.opinion_groups(data)

@@ -240,6 +240,7 @@ def opinion_groups(data: DebateData) -> tuple[dict, dict[int, int]]:
     labels, k, silhouette = cluster(points)
     labels = _relabel_by_size(labels, k)
     groups = representative(data, matrix, labels, k)
+    consensus = group_consensus(data, active, labels, k)
     membership = dict(zip(data.participant_ids[active].tolist(), labels.tolist(), strict=True))
     figures = {
         "status": "ok",
@@ -248,6 +249,7 @@ def opinion_groups(data: DebateData) -> tuple[dict, dict[int, int]]:
         "clustered": len(active),
         **base,
         "groups": groups,
+        "consensus": consensus,
         "points": [
             [round(float(x), 3), round(float(y), 3), int(g)]
             for (x, y), g in zip(points, labels, strict=True)
@@ -348,6 +350,37 @@ def representative(data, matrix: sp.csr_matrix, labels: np.ndarray, k: int, limi
             {"label": chr(ord("A") + g), "size": int((labels == g).sum()), "representative": chosen}
         )
     return groups
+
+
+def group_consensus(data: DebateData, active: np.ndarray, labels: np.ndarray, k: int, limit=5):
+    """Pol.is's group-informed consensus: for each argument, the product over opinion groups
+    of (agree + 1) / (seen + 2) within the group (a pass counts as seen), and the same for
+    disagree. High only when every group shares the view, however small the group
+    (polismath conversation.clj, group-aware-consensus)."""
+    group_of = np.full(data.n_participants, -1)
+    group_of[active] = labels
+    vote_group = group_of[data.voter]
+    agree = np.ones(data.n_arguments)
+    disagree = np.ones(data.n_arguments)
+    for g in range(k):
+        mine = vote_group == g
+        seen = np.bincount(data.argument[mine], minlength=data.n_arguments)
+        yes = np.bincount(data.argument[mine & (data.value > 0)], minlength=data.n_arguments)
+        no = np.bincount(data.argument[mine & (data.value < 0)], minlength=data.n_arguments)
+        agree *= (yes + 1) / (seen + 2)
+        disagree *= (no + 1) / (seen + 2)
+    # Only arguments every group has seen: an unseen one scores (1/2)^k in both directions.
+    judged = np.ones(data.n_arguments, dtype=bool)
+    for g in range(k):
+        judged &= np.bincount(data.argument[vote_group == g], minlength=data.n_arguments) > 0
+    result = {}
+    for direction, score in (("agree", agree), ("disagree", disagree)):
+        eligible = np.flatnonzero(judged & (score > 0.5**k))
+        order = eligible[np.lexsort((data.argument_ids[eligible], -score[eligible]))][:limit]
+        result[direction] = [
+            _argument(data, int(c), consensus=round(float(score[c]), 3)) for c in order
+        ]
+    return result
 
 
 def _counts(columns, values, n_args, keep=None) -> np.ndarray:
