@@ -10,7 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import check_production, engine_options, load_config
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
-from .http import IdConverter
+from .http import IdConverter, refuse_nul_in_url
 from .resources import resource_path
 
 log = logging.getLogger(__name__)
@@ -24,8 +24,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         template_folder=str(resource_path("templates")),
         static_folder=str(resource_path("static")),
     )
-    # <int:...> in routes stops at the largest id a database holds (bigger: 404, not a 500).
+    # <int:...> in routes stops at the largest id a database holds (bigger: 404, not a 500),
+    # and a NUL anywhere in a URL is a 400 (PostgreSQL cannot compare text holding one).
     app.url_map.converters["int"] = IdConverter
+    app.before_request(refuse_nul_in_url)
     app.config.from_mapping(load_config(app.instance_path))
     if test_config:
         app.config.update(test_config)

@@ -2,12 +2,13 @@
 
 from urllib.parse import urlsplit
 
-from flask import request
+from flask import abort, request
 from werkzeug.routing import IntegerConverter
 
-#: The largest integer SQLite and PostgreSQL (bigint) store. A longer number in a URL or a
-#: query string is no id of ours: it must be a 404 or be ignored, never an OverflowError.
-MAX_ID = 2**63 - 1
+#: The largest id: ids are INTEGER columns, 32 bits on PostgreSQL (SQLite's hold 64). A
+#: larger number in a URL, a query string or a form is no id of ours: it must be a 404 or
+#: be ignored, never a database error (OverflowError, "integer out of range").
+MAX_ID = 2**31 - 1
 
 
 class IdConverter(IntegerConverter):
@@ -16,6 +17,16 @@ class IdConverter(IntegerConverter):
     def __init__(self, map, *args, **kwargs):
         kwargs.setdefault("max", MAX_ID)
         super().__init__(map, *args, **kwargs)
+
+
+def refuse_nul_in_url() -> None:
+    """Before every request: a NUL in the path or the query string is refused (400), since
+    PostgreSQL refuses to compare or store text that holds one. (Forms refuse it field by
+    field, and show the form again: deliberate.forms.refuse_nul.)"""
+    if "\x00" in request.path or any(
+        "\x00" in key or "\x00" in value for key, value in request.args.items(multi=True)
+    ):
+        abort(400)
 
 
 def db_int(value: str) -> int:
@@ -33,6 +44,7 @@ def safe_next(default: str) -> str:
     parts = urlsplit(target)
     if (
         target.startswith("/")
+        and target.isprintable()  # no control character: "\r\n" in a header is an error
         and not target.startswith("//")
         and not parts.scheme
         and not parts.netloc

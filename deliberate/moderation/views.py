@@ -187,9 +187,10 @@ def remove_role(slug: str, role_id: int):
 @login_required
 def step_down(slug: str):
     debate, who = load_debate(slug)
-    if not EmptyForm().validate_on_submit():
+    reason = request.form.get("reason", "")
+    if not EmptyForm().validate_on_submit() or "\x00" in reason:  # PostgreSQL refuses NUL
         abort(400)
-    services.step_down(who, debate, request.form.get("reason", "")[:500])
+    services.step_down(who, debate, reason[:500])
     db.session.commit()
     flash(
         _("You have stepped down as mediator. You may now take part like anyone else."), "success"
