@@ -99,13 +99,13 @@ def register(
     page.get_by_label("Pseudonym").fill(pseudonym)
     page.get_by_label("Email").fill(email)
     page.get_by_role("button", name="Create my account").click()
-    assert page.get_by_role("heading", name="Check your mail").is_visible()
+    shown(page.get_by_role("heading", name="Check your mail"))
     mail = current_app.extensions["deliberate.mail"].outbox[-1]
     assert mail["To"] == email
     page.goto(re.search(r"http://\S+", mail.get_content())[0])
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Create my account").click()
-    assert page.get_by_text(f"Welcome, {pseudonym}").is_visible()
+    shown(page.get_by_text(f"Welcome, {pseudonym}"))
 
 
 def card(page, text):
@@ -123,7 +123,7 @@ def test_register_join_post_reply_and_vote(page):
     page.get_by_role("radio", name="Undecided").check()
     page.get_by_label("I accept the ground rules").check()
     page.get_by_role("button", name="Record my opening position").click()
-    assert page.get_by_text("Your opening position is recorded").is_visible()
+    shown(page.get_by_text("Your opening position is recorded"))
     assert int(page.locator(".counts dd").nth(1).inner_text()) == participants + 1
     arguments = int(page.locator(".counts dd").nth(0).inner_text())
 
@@ -134,7 +134,7 @@ def test_register_join_post_reply_and_vote(page):
         "Talks give *local mediators* a seat the guns do not."
     )
     form.get_by_role("button", name="Post argument").click()
-    assert page.get_by_text("Your argument is posted.").is_visible()
+    shown(page.get_by_text("Your argument is posted."))
     page.goto(MAIN)
     form = page.locator("#add-argument form")
     form.get_by_label("Against the motion").check()
@@ -146,8 +146,8 @@ def test_register_join_post_reply_and_vote(page):
     assert int(page.locator(".counts dd").nth(0).inner_text()) == arguments + 2
     pro = card(page, "Talks give local mediators")
     assert pro.locator("em").inner_text() == "local mediators"
-    assert page.locator(".column--pro").get_by_text("Talks give").is_visible()
-    assert page.locator(".column--con").get_by_text("Talks without a ceasefire").is_visible()
+    shown(page.locator(".column--pro").get_by_text("Talks give"))
+    shown(page.locator(".column--con").get_by_text("Talks without a ceasefire"))
 
     # Reply to the con, opposing it.
     card(page, "Talks without a ceasefire").get_by_role("link", name="Reply").click()
@@ -158,7 +158,7 @@ def test_register_join_post_reply_and_vote(page):
     page.get_by_role("button", name="Post reply").click()
     page.goto(MAIN)
     con = card(page, "Talks without a ceasefire")
-    assert con.locator(".replies").get_by_text("A ceasefire is what talks are for").is_visible()
+    shown(con.locator(".replies").get_by_text("A ceasefire is what talks are for"))
 
     # Vote on someone else's argument, see the count change, change the vote, retract it.
     target = card(page, "Local agreements have a record")
@@ -178,7 +178,7 @@ def test_register_join_post_reply_and_vote(page):
     # The final position, and the shift it makes.
     page.get_by_role("radio", name="For", exact=True).check()
     page.get_by_role("button", name="Record my final position").click()
-    assert page.get_by_text("Your final position is recorded").is_visible()
+    shown(page.get_by_text("Your final position is recorded"))
     assert re.search(r"For \d+ % → \d+ %", page.locator(".shift").inner_text())
 
 
@@ -226,7 +226,7 @@ def test_invalid_form_keeps_what_was_typed(page):
     # The browser checks the length itself; padding gets past it, not past the server.
     form.get_by_role("textbox", name="Argument").fill("   Too short   ")
     form.get_by_role("button", name="Post argument").click()
-    assert page.get_by_text("Write between 10 and 2000 characters.").is_visible()
+    shown(page.get_by_text("Write between 10 and 2000 characters."))
     assert page.get_by_role("textbox", name="Argument").input_value() == "Too short"
     assert page.get_by_role("radio", name="Against the motion").is_checked()
 
@@ -236,10 +236,10 @@ def test_french_reader_and_language_switch(browser, live_server):
     page = context.new_page()
     page.goto(MAIN)
     assert page.locator("html").get_attribute("lang") == "fr"
-    assert page.get_by_role("heading", name="Arguments").is_visible()
-    assert page.get_by_text("Avant le débat").is_visible()
+    shown(page.get_by_role("heading", name="Arguments"))
+    shown(page.get_by_text("Avant le débat"))
     page.get_by_role("button", name="English").click()
-    assert page.get_by_text("Before the debate").is_visible()
+    shown(page.get_by_text("Before the debate"))
     page.goto("/")
     assert page.locator("html").get_attribute("lang") == "en"  # the choice is remembered
     context.close()
@@ -280,7 +280,7 @@ def login(browser, live_server, email):
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill("correct horse battery")
     page.get_by_role("button", name="Log in").click()
-    assert page.get_by_role("link", name="Inbox").is_visible()
+    shown(page.get_by_role("link", name="Inbox"))
     return page
 
 
@@ -318,12 +318,12 @@ def test_flag_hide_appeal_restore_and_the_public_log(browser, live_server, make_
     reader.get_by_label("Which ground rule does it break?").select_option("1")
     reader.get_by_label("Note for the mediators (optional)").fill("Insults instead of arguments.")
     reader.get_by_role("button", name="Send the flag").click()
-    assert reader.get_by_text("The mediators will review this argument.").is_visible()
+    shown(reader.get_by_text("The mediators will review this argument."))
 
     first = login(browser, live_server, "one@example.org")
     first.goto(f"{MAIN}/queue")
     item = first.locator(f"#q{argument.id}")
-    assert item.get_by_text("Flag: rule 1.").is_visible()
+    shown(item.get_by_text("Flag: rule 1."))
     shot(first, "mediator-queue")
     item.get_by_label("Decision").select_option("hide")
     item.get_by_label("Ground rule").select_option("1")
@@ -331,13 +331,13 @@ def test_flag_hide_appeal_restore_and_the_public_log(browser, live_server, make_
         "Calling people traitors breaks rule 1."
     )
     item.get_by_role("button", name="Decide").click()
-    assert first.get_by_text("Decision recorded").is_visible()
+    shown(first.get_by_text("Decision recorded"))
 
     writer = login(browser, live_server, "author@example.org")
-    assert writer.locator(".site-nav b.badge").is_visible()  # unread count
+    shown(writer.locator(".site-nav b.badge"))  # unread count
     writer.get_by_role("link", name="Inbox").click()
-    assert writer.get_by_text("A mediator hid your argument.").is_visible()
-    assert writer.get_by_text("Calling people traitors breaks rule 1.").is_visible()
+    shown(writer.get_by_text("A mediator hid your argument."))
+    shown(writer.get_by_text("Calling people traitors breaks rule 1."))
     shot(writer, "author-inbox")
     writer.get_by_role("link", name="See the argument").first.click()
     writer.get_by_role("link", name="Appeal").click()
@@ -345,21 +345,21 @@ def test_flag_hide_appeal_restore_and_the_public_log(browser, live_server, make_
         "I attacked a position, not a person; I can reword it."
     )
     writer.get_by_role("button", name="Send my appeal").click()
-    assert writer.get_by_text("Your appeal is sent.").is_visible()
+    shown(writer.get_by_text("Your appeal is sent."))
 
     # The mediator who hid it cannot decide the appeal; the second one can.
     first.goto(f"{MAIN}/queue")
-    assert first.get_by_text("A different mediator must decide an appeal").is_visible()
+    shown(first.get_by_text("A different mediator must decide an appeal"))
     second = login(browser, live_server, "two@example.org")
     second.goto(f"{MAIN}/queue")
     appeals = second.locator("#appeals-title").locator("xpath=..")
     appeals.get_by_label("Outcome").select_option("overturned")
     appeals.get_by_label("Reason").fill("Harsh, but aimed at positions; restored.")
     appeals.get_by_role("button", name="Decide the appeal").click()
-    assert second.get_by_text("The appeal is decided").is_visible()
+    shown(second.get_by_text("The appeal is decided"))
 
     reader.goto(MAIN)
-    assert reader.get_by_text("Everyone who backs talks is a traitor").is_visible()
+    shown(reader.get_by_text("Everyone who backs talks is a traitor"))
     reader.goto(f"{MAIN}/moderation")
     shot(reader, "moderation-log")
     log = reader.locator("ol.log").inner_text()
@@ -384,8 +384,8 @@ def test_report_renders_its_charts(browser, live_server, width):
     violations = watch_csp(page)
     page.goto(MAIN)
     page.get_by_role("link", name="See the full report").click()
-    assert page.get_by_role("heading", name="Opinion shift").is_visible()
-    assert page.get_by_text("gained most").first.is_visible()
+    shown(page.get_by_role("heading", name="Opinion shift"))
+    shown(page.get_by_text("gained most").first)
     charts = page.locator("figure.chart svg")
     assert charts.count() >= 5  # shift, by community, heat map, opinion map, tree
     for chart in charts.all():
@@ -415,3 +415,10 @@ def test_report_renders_its_charts(browser, live_server, width):
     assert header == "timestamp,datetime,comment-id,voter-id,vote"
     assert violations == []
     context.close()
+
+
+def shown(locator, why=None):
+    """Waits (by events, up to Playwright's timeout) for the locator to be visible."""
+    from playwright.sync_api import expect
+
+    expect(locator, why).to_be_visible()

@@ -803,7 +803,7 @@ class Pages:
             page.get_by_label("Email").fill(who)
             page.get_by_label("Password").fill(PASSWORD)
             page.get_by_role("button", name="Log in").click()
-            assert page.get_by_role("link", name="Inbox").is_visible(), who
+            shown(page.get_by_role("link", name="Inbox"), who)
         self.tabs[who] = (page, violations, foreign)
         return self.tabs[who]
 
@@ -977,3 +977,10 @@ def test_stored_payloads_never_run_in_the_browser(chromium, server, capsys, reco
         print(f"  pages opened: {dict(opened)}; setup {setup:.1f} s, total {elapsed:.1f} s")
     assert problems == [], "\n".join(problems)
     assert missing == {}
+
+
+def shown(locator, why=None):
+    """Waits (by events, up to Playwright's timeout) for the locator to be visible."""
+    from playwright.sync_api import expect
+
+    expect(locator, why).to_be_visible()
