@@ -173,10 +173,8 @@ def run(app, scale: str) -> None:
     measure("shift by community", lambda: analysis.shift_by_community(loaded))
     measure("changed minds", lambda: analysis.changed_minds(loaded))
     measure("agreement by community", lambda: analysis.community_agreement(loaded))
-    (groups, _), _ = measure("opinion groups (all)", lambda: analysis.opinion_groups(loaded))
-    matrix, _ = measure("  vote matrix (sparse)", lambda: analysis.vote_matrix(loaded))
-    points, _ = measure("  PCA to 2 dimensions", lambda: analysis.project(matrix))
-    measure("  k-means, k=2..5, silhouette", lambda: analysis.cluster(points))
+    (groups, _), _ = measure("opinion groups (Pol.is)", lambda: analysis.opinion_groups(loaded))
+    measure("  vote matrix (sparse)", lambda: analysis.vote_matrix(loaded))
     _, total = measure("whole analysis + cache write", lambda: cache.recompute(debate))
     print(
         f"  groups found: {groups.get('k')}, silhouette {groups.get('silhouette')}, "

@@ -72,6 +72,17 @@ class Stance(enum.StrEnum):
     CON = "con"
 
 
+class GroupMethod(enum.StrEnum):
+    """Which version of Pol.is's math draws a debate's opinion groups (results/polis_math.py).
+
+    Every debate uses the current one, except a Pol.is conversation whose exported groups
+    an earlier version computed: the import keeps that version, so the report shows the
+    groups Pol.is showed."""
+
+    CURRENT = "current"
+    LEGACY = "legacy"
+
+
 class DebateFormat(enum.StrEnum):
     """What a debate asks, and so what its top-level contributions are."""
 
@@ -183,6 +194,9 @@ class Debate(db.Model):
     motion: Mapped[str] = mapped_column(String(MOTION_MAX))
     format: Mapped[DebateFormat] = mapped_column(
         str_enum(DebateFormat, "debate_format"), default=DebateFormat.MOTION
+    )
+    group_method: Mapped[GroupMethod] = mapped_column(
+        str_enum(GroupMethod, "group_method"), default=GroupMethod.CURRENT
     )
     #: Markdown source and its sanitised HTML, rendered once on write.
     background: Mapped[str] = mapped_column(Text, default="")

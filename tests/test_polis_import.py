@@ -9,7 +9,10 @@ import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pytest
+from markupsafe import escape
+from sklearn.metrics import adjusted_rand_score
 from sqlalchemy import func, select
 
 from deliberate.debates.services import wilson_lower_bound
@@ -19,6 +22,7 @@ from deliberate.models import (
     ArgumentVote,
     Debate,
     DebateFormat,
+    GroupMethod,
     Participant,
     Phase,
     User,
@@ -26,6 +30,7 @@ from deliberate.models import (
 )
 from deliberate.moderation.models import LogEntry
 from deliberate.polis import importer
+from deliberate.polis.files import read_conversation
 from deliberate.polis.importer import (
     IMPORT_ACCOUNT,
     REJECTED_REASON,
@@ -35,6 +40,9 @@ from deliberate.polis.importer import (
     run_import,
 )
 from deliberate.results import exports
+from deliberate.results.data import excerpt
+from deliberate.results.models import DebateResult
+from deliberate.results.polis_math import polis_groups
 
 DATA = Path(__file__).parent / "data" / "polis"
 SLICES = [
@@ -43,6 +51,7 @@ SLICES = [
     "american-assembly.bowling-green-slice",
 ]
 SEATTLE, BREXIT, BOWLING_GREEN = (DATA / name for name in SLICES)
+BREXIT_FULL = DATA / "brexit-consensus"
 
 
 # --- reading the files independently of the importer ----------------------------------------
@@ -216,6 +225,48 @@ def test_a_slice_imports_with_every_count_matching_the_files(app, folder):
     assert {(e.reason, e.actor_id) for e in hides} <= {(REJECTED_REASON, debate.organiser_id)}
 
 
+@pytest.mark.parametrize("folder", [SEATTLE, BOWLING_GREEN], ids=[SLICES[0], SLICES[2]])
+def test_the_reader_gives_the_vote_matrix_groups_and_arrival_order(folder):
+    """What the opinion-group tests and bench/polis_fidelity.py read: the matrix in Pol.is's
+    row order (first vote in votes.csv, else participant id), Pol.is's group-id column and
+    the rejected statements, against the files read independently."""
+    conversation = read_conversation(folder)
+    order = conversation.arrival_order()
+    assert sorted(order) == conversation.participants
+    if (folder / "votes.csv").exists():
+        first = {}
+        for _line, row in sorted(
+            enumerate(read_rows(folder / "votes.csv")),
+            key=lambda item: (int(item[1]["timestamp"]), item[0]),
+        ):
+            first.setdefault(int(row["voter-id"]), None)
+        assert order[: len(first)] == list(first) != sorted(first)
+    else:
+        assert order == sorted(conversation.participants)
+
+    votes = file_votes(folder)
+    rows = {p: i for i, p in enumerate(order)}
+    columns = {c: j for j, c in enumerate(conversation.comment_ids)}
+    expected = np.full((len(order), len(columns)), np.nan)
+    for (voter, comment), value in votes.items():
+        expected[rows[voter], columns[comment]] = value
+    dense = conversation.vote_matrix(order, dense=True)
+    assert np.array_equal(dense, expected, equal_nan=True)
+    sparse = conversation.vote_matrix(order)
+    passes = sum(value == 0 for value in votes.values())
+    assert sparse.nnz == len(votes) and (sparse.data == 0).sum() == passes > 0  # passes seen
+    assert np.array_equal(sparse.toarray(), np.nan_to_num(expected))
+
+    groups = {
+        int(r["participant"]): int(r["group-id"]) if r["group-id"] else None
+        for r in read_rows(folder / "participants-votes.csv")
+    }
+    assert conversation.groups == groups and None in groups.values()
+    comments = file_comments(folder)
+    assert conversation.rejected == sorted(c for c in comments if comments[c]["moderated"] == "-1")
+    assert conversation.meta == []  # none known for the slices
+
+
 def test_votes_csv_latest_vote_counts_with_its_times(app):
     rows = read_rows(SEATTLE / "votes.csv")
     seen = {}
@@ -307,6 +358,90 @@ def test_progress_is_reported_by_stage(app):
     for stage in stages:
         last = [(done, total) for s, done, total in seen if s == stage][-1]
         assert last[0] == last[1] > 0
+
+
+# --- the report's opinion groups -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("folder", [SEATTLE, BREXIT, BOWLING_GREEN], ids=SLICES)
+def test_an_imported_conversation_gets_pol_is_groups_on_its_report(app, client, folder):
+    """The report's opinion groups are those polis_groups finds on the export's own files:
+    rows in Pol.is's order, rejected comments and those kept without text zeroed, with the
+    version of Pol.is's math the import kept. The page shows each group's representative
+    statements."""
+    result = run_import(folder)
+    debate = result.debate
+    page = client.get(f"/d/{debate.slug}/report")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    cached = db.session.get(DebateResult, debate.id)
+    figures = cached.figures["groups"]
+    assert figures["status"] == "ok"
+
+    conversation = read_conversation(folder)
+    zeroed = set(conversation.rejected) | {cid for cid, _length in result.without_text}
+    order = conversation.arrival_order()
+    direct = polis_groups(
+        conversation.vote_matrix(order),
+        order,
+        conversation.comment_ids,
+        excluded_comments=zeroed,
+        method=debate.group_method.value,
+    )
+    pol_is_id = {
+        p.id: p.external_id
+        for p in db.session.scalars(select(Participant).where(Participant.debate_id == debate.id))
+    }
+    ours = {pol_is_id[int(pid)]: group for pid, group in cached.groups.items()}
+    # The same people placed, in the same groups, numbered alike.
+    assert ours == dict(zip(direct.participant_ids, direct.labels.tolist(), strict=True))
+    assert adjusted_rand_score([ours[p] for p in direct.participant_ids], direct.labels) == 1
+    assert figures["k"] == direct.k >= 2 and figures["clustered"] == len(direct.labels)
+    assert [g["size"] for g in figures["groups"]] == np.bincount(direct.labels).tolist()
+
+    comments = file_comments(folder)
+    by_comment = statements(debate)
+    comment_of = {argument.id: cid for cid, argument in by_comment.items()}
+    for group, stats in zip(figures["groups"], direct.repness, strict=True):
+        rows = group["representative"]
+        assert [comment_of[row["id"]] for row in rows] == [s["comment_id"] for s in stats]
+        assert rows and not {comment_of[row["id"]] for row in rows} & zeroed
+        for row in rows:
+            comment_id = comment_of[row["id"]]
+            text = excerpt(by_comment[comment_id].body_html)
+            assert row["excerpt"] == text and str(escape(text)) in html
+            assert text.rstrip("…")[:40] in comments[comment_id]["comment-body"]
+    assert html.count('class="group-card"') == direct.k
+    best = sum(s["best_agree"] for stats in direct.repness for s in stats)
+    assert html.count("What the group agrees with most distinctively.") == best > 0
+    agree = [comment_of[row["id"]] for row in figures["consensus"]["agree"]]
+    assert agree == [cid for cid, score in direct.consensus["agree"] if score > 0.5**direct.k]
+
+
+def test_the_import_keeps_the_version_of_pol_is_math_that_reproduces_its_groups(app):
+    full = run_import(BREXIT_FULL)  # Pol.is's groups of the whole conversation
+    assert full.group_method is GroupMethod.CURRENT is full.debate.group_method
+    assert full.fidelity["current"].ok and full.fidelity["current"].ari > 0.9
+    # On a slice, Pol.is's groups (of the whole conversation) are best matched by the
+    # earlier version: the same two groups, where the current one finds four.
+    sliced = run_import(BREXIT)
+    assert sliced.debate.group_method is GroupMethod.LEGACY
+    assert sliced.fidelity["legacy"].groups == (2, 2) != sliced.fidelity["current"].groups
+    assert sliced.fidelity["legacy"].ari > 0.8 > sliced.fidelity["current"].ari
+
+
+def test_an_export_without_groups_keeps_the_current_version(app, tmp_path):
+    folder = tmp_path / "no-groups"
+    shutil.copytree(BREXIT, folder)
+    matrix = folder / "participants-votes.csv"
+    with matrix.open(newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    for row in rows[1:]:
+        row[1] = ""
+    with matrix.open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows(rows)
+    result = run_import(folder)
+    assert result.fidelity == {} and result.debate.group_method is GroupMethod.CURRENT
 
 
 # --- the round trip -------------------------------------------------------------------------
@@ -461,6 +596,12 @@ MALFORMED = {
         replace_line(1, lambda line: line.replace(b",24", b",99")),
         "participants-votes.csv line 1: comment 99 is not in comments.csv",
     ),
+    "bad group id": (
+        BREXIT,
+        "participants-votes.csv",
+        replace_line(3, lambda line: line.replace(b"1,1,0,", b"1,B,0,", 1)),
+        "participants-votes.csv line 3: group-id 'B' is not a whole number",
+    ),
     "the same comment twice": (
         BREXIT,
         "comments.csv",
@@ -525,6 +666,11 @@ def test_the_command_imports_and_reports(app, runner, make_user):
     ) in result.output
     assert "Kept without their text" in result.output
     assert "8 statements, comment-id 13 (6 characters), 16 (1 character)," in result.output
+    assert (
+        "Opinion groups: current Pol.is math reproduces the exported ones with adjusted Rand "
+        "0.370 (5 groups for Pol.is's 2); legacy Pol.is math reproduces the exported ones "
+        "with adjusted Rand 0.338 (5 groups for Pol.is's 2). The report uses the current one."
+    ) in result.output
     assert "\r" not in result.output  # no progress line when stderr is not a terminal
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from deliberate.results.polis_csv import group_array, read_export
+from deliberate.polis.files import read_conversation
 from deliberate.results.polis_math import (
     GREEDY_N,
     group_consensus,
@@ -164,16 +164,16 @@ def test_moderated_out_statements_are_never_representative():
 
 
 def test_pol_is_groups_of_brexit_consensus():
-    export = read_export(BREXIT)
-    export = export.in_order(export.arrival_order())
+    conversation = read_conversation(BREXIT)
+    order = conversation.arrival_order()
     result = polis_groups(
-        export.votes,
-        export.participant_ids,
-        export.comment_ids,
-        excluded_comments=export.rejected + export.meta,
+        conversation.vote_matrix(order),
+        order,
+        conversation.comment_ids,
+        excluded_comments=conversation.rejected + conversation.meta,
     )
-    polis = dict(zip(export.participant_ids, group_array(export), strict=True))
-    theirs = np.array([polis[p] for p in result.participant_ids])
+    polis = conversation.groups
+    theirs = np.array([-1 if polis[p] is None else polis[p] for p in result.participant_ids])
     both = theirs >= 0
     assert result.k == len(set(theirs[both])) == 2
     assert adjusted_rand_score(theirs[both], result.labels[both]) >= 0.8

@@ -1,18 +1,21 @@
 """The report's figures against hand-computed toy debates, opinion groups on planted data,
 the cache, the report page and the results API."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
 from deliberate.debates import services as debate_services
 from deliberate.extensions import db
-from deliberate.models import Position
+from deliberate.models import GroupMethod, Position
 from deliberate.moderation import review
 from deliberate.moderation import services as moderation
 from deliberate.moderation.models import Role
-from deliberate.results import analysis, cache
+from deliberate.results import analysis, cache, polis_math
 from deliberate.results.data import DebateData, load
+from deliberate.results.polis_math import polis_groups
 
 from .conftest import standing
 
@@ -197,52 +200,174 @@ def test_opinion_groups_recover_planted_groups(groups):
     figures, membership = analysis.opinion_groups(data)
     assert figures["status"] == "ok"
     assert figures["k"] == groups
+    assert (figures["clustered"], figures["left_out"], figures["min_votes"]) == (40 * groups, 0, 7)
     found = np.array([membership[pid] for pid in data.participant_ids])
     assert adjusted_rand_score(truth, found) >= 0.9
-    assert sorted(g["size"] for g in figures["groups"]) == [40] * groups
-    # Each group is represented by an argument on which it holds its planted view.
+    assert [g["size"] for g in figures["groups"]] == [40] * groups
+    assert [g["label"] for g in figures["groups"]] == list("ABCD"[:groups])
+    assert [p[2] for p in figures["points"]] == found.tolist()  # one dot per participant
+    # Each group is represented by arguments on which it holds its planted view, more than
+    # the other groups do; the first is its most distinctive agreement (Pol.is's best agree).
     for group in figures["groups"]:
         members = found == ord(group["label"]) - ord("A")
         opinion = OPINIONS[groups][np.bincount(truth[members]).argmax()]
-        top = group["representative"][0]
-        assert top["significant"]
-        column = top["id"] - 1  # argument ids are 1..n over columns 0..n-1
-        assert (opinion[column % 2] > 0) == (top["direction"] == "agree")
+        rows = group["representative"]
+        assert 1 <= len(rows) <= 5
+        # A group that agrees with anything has a best agree (group B of two disagrees
+        # with everything); agreements come before disagreements.
+        assert rows[0]["best_agree"] == (opinion != (-1, -1)) == (rows[0]["direction"] == "agree")
+        assert not any(row["best_agree"] for row in rows[1:])
+        directions = [row["direction"] for row in rows]
+        assert directions == sorted(directions)  # "agree" < "disagree"
+        for row in rows:
+            assert row["significant"]
+            assert row["group_pct"] > 50 and row["group_pct"] > row["rest_pct"]
+            column = row["id"] - 1  # argument ids are 1..n over columns 0..n-1
+            assert (opinion[column % 2] > 0) == (row["direction"] == "agree")
 
 
-def test_group_informed_consensus_by_hand():
-    """Two groups of two; argument 1: all four agree; argument 2: the groups split; argument
-    3: everyone passes or disagrees. Scores as Pol.is: product of (agree+1)/(seen+2)."""
-    data = DebateData(
-        participant_ids=np.arange(4),
-        community=np.full(4, -1),
-        before=np.full(4, -1),
-        after=np.full(4, -1),
-        community_names=[],
-        argument_ids=np.array([1, 2, 3]),
-        stances=["statement"] * 3,
-        excerpts=["one", "two", "three"],
-        voter=np.array([0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3]),
-        argument=np.array([0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2]),
-        value=np.array([1, 1, 1, 1, 1, 1, -1, -1, 0, -1, -1, -1], dtype=np.int8),
-        tree=[],
-    )
-    consensus = analysis.group_consensus(data, np.arange(4), np.array([0, 0, 1, 1]), 2)
-    # argument 1: (3/4) * (3/4); argument 2: (3/4) * (1/4) is not above (1/2)^2.
-    assert [(r["id"], r["consensus"]) for r in consensus["agree"]] == [(1, 0.562)]
-    # argument 3 disagree: group 0 (1 pass, 1 disagree) 2/4, group 1: 3/4.
-    assert [(r["id"], r["consensus"]) for r in consensus["disagree"]] == [(3, 0.375)]
+def test_opinion_groups_are_polis_groups_on_the_debate_votes():
+    """The figures are polis_math's result on the debate's matrix, mapped to arguments: the
+    group's share is Pol.is's smoothed one, the other groups' share is counted here from
+    their members' votes, and the consensus keeps what beats 1/2 per group."""
+    data, _truth = planted(groups=3)
+    figures, membership = analysis.opinion_groups(data)
+    matrix, columns = analysis.vote_matrix(data)
+    assert columns == data.argument_ids.tolist()
+    result = polis_groups(matrix, data.participant_ids.tolist(), columns, seed=0)
+    assert membership == dict(zip(result.participant_ids, result.labels.tolist(), strict=True))
+    for g, (group, stats) in enumerate(zip(figures["groups"], result.repness, strict=True)):
+        assert [row["id"] for row in group["representative"]] == [s["comment_id"] for s in stats]
+        for row, stat in zip(group["representative"], stats, strict=True):
+            assert row["direction"] == stat["repful"]
+            assert row["group_pct"] == round(stat["p"] * 100)
+            side = 1 if row["direction"] == "agree" else -1
+            others = votes_of_other_groups(data, membership, g, row["id"])
+            hits = int((others == side).sum())
+            assert row["rest_pct"] == round((hits + 1) / (len(others) + 2) * 100)
+    for side in ("agree", "disagree"):
+        expected = [(c, round(score, 3)) for c, score in result.consensus[side] if score > 0.5**3]
+        assert [(r["id"], r["consensus"]) for r in figures["consensus"][side]] == expected
+    assert figures["consensus"]["agree"] or figures["consensus"]["disagree"]
+
+
+def votes_of_other_groups(data, membership, group: int, argument_id: int) -> np.ndarray:
+    """The votes on an argument of the participants placed in a group other than `group`."""
+    column = int(np.flatnonzero(data.argument_ids == argument_id)[0])
+    on_it = data.argument == column
+    groups = np.array([membership.get(int(data.participant_ids[r]), -1) for r in data.voter[on_it]])
+    return data.value[on_it][(groups >= 0) & (groups != group)]
+
+
+def test_a_statement_every_group_agrees_with_is_consensus():
+    """Planted groups split on every argument but one, which everybody agrees with: it heads
+    the group-informed consensus, with Pol.is's score, the product over groups of
+    (agree + 1) / (seen + 2)."""
+    data, _truth = planted(groups=3)
+    common = data.n_arguments + 1
+    everyone = np.arange(data.n_participants)
+    data.argument_ids = np.append(data.argument_ids, common)
+    data.stances.append("pro")
+    data.excerpts.append("Something everyone agrees with")
+    data.voter = np.concatenate([data.voter, everyone])
+    data.argument = np.concatenate([data.argument, np.full(len(everyone), common - 1)])
+    data.value = np.concatenate([data.value, np.ones(len(everyone), dtype=np.int8)])
+    figures, membership = analysis.opinion_groups(data)
+    top = figures["consensus"]["agree"][0]
+    assert (top["id"], top["excerpt"]) == (common, "Something everyone agrees with")
+    sizes = np.bincount(list(membership.values()))
+    assert top["consensus"] == round(float(np.prod((sizes + 1) / (sizes + 2))), 3)
+    assert common not in [r["id"] for r in figures["consensus"]["disagree"]]
+
+
+def with_votes(data: DebateData, voter, argument, value, *, withheld=False) -> DebateData:
+    """The same debate plus votes (on withheld arguments when asked)."""
+    prefix = "withheld_" if withheld else ""
+    for name, extra in (("voter", voter), ("argument", argument), ("value", value)):
+        old = getattr(data, prefix + name)
+        setattr(data, prefix + name, np.concatenate([old, np.asarray(extra, dtype=old.dtype)]))
+    return data
+
+
+def add_participants(data: DebateData, n: int) -> np.ndarray:
+    """n new participants (rows at the end); their rows."""
+    rows = np.arange(data.n_participants, data.n_participants + n)
+    data.participant_ids = np.append(data.participant_ids, 1000 + rows)
+    data.community = np.append(data.community, np.full(n, -1))
+    data.before = np.append(data.before, np.zeros(n, dtype=np.int64))
+    data.after = np.append(data.after, np.full(n, -1))
+    return rows
 
 
 def test_opinion_groups_are_reproducible_and_leave_out_light_voters():
     data, _truth = planted(groups=3)
+    # Three newcomers with six votes each on shown arguments: one has nothing else (left
+    # out), one a pass as well (placed: a pass is seen), one a vote on a withheld argument
+    # (placed: Pol.is counts the votes on moderated-out statements).
+    light, passer, hidden_voter = add_participants(data, 3)
+    for row in (light, passer, hidden_voter):
+        data = with_votes(data, [row] * 6, np.arange(6), [1, -1] * 3)
+    data = with_votes(data, [passer], [6], [0])
+    data.withheld_ids = np.array([999])
+    data = with_votes(data, [hidden_voter], [0], [-1], withheld=True)
     first = analysis.opinion_groups(data)
     assert analysis.opinion_groups(data) == first
-    light, _ = planted(groups=3, seen=6)
-    figures, membership = analysis.opinion_groups(light)
-    assert figures["status"] == "too_few"
-    assert figures["left_out"] == 120
+    figures, membership = first
+    assert figures["status"] == "ok" and figures["clustered"] == 122
+    assert figures["left_out"] == 1
+    ids = data.participant_ids
+    assert ids[light] not in membership
+    assert ids[passer] in membership and ids[hidden_voter] in membership
+
+
+def withhold(data: DebateData, argument_id: int) -> DebateData:
+    """The same debate with one argument hidden: its column and votes become withheld."""
+    column = int(np.flatnonzero(data.argument_ids == argument_id)[0])
+    on_it = data.argument == column
+    keep = [c for c in range(data.n_arguments) if c != column]
+    renumber = np.cumsum(np.arange(data.n_arguments) != column) - 1
+    return dataclasses.replace(
+        data,
+        argument_ids=data.argument_ids[keep],
+        stances=[data.stances[c] for c in keep],
+        excerpts=[data.excerpts[c] for c in keep],
+        voter=data.voter[~on_it],
+        argument=renumber[data.argument[~on_it]],
+        value=data.value[~on_it],
+        withheld_ids=np.array([argument_id]),
+        withheld_voter=data.voter[on_it],
+        withheld_argument=np.zeros(int(on_it.sum()), dtype=np.int64),
+        withheld_value=data.value[on_it],
+    )
+
+
+def test_a_withheld_argument_is_never_representative():
+    """Hiding the argument that best represents a group takes it out of the figures, as
+    Pol.is zeroes a moderated-out statement; the groups stay."""
+    data, truth = planted(groups=3)
+    figures, _membership = analysis.opinion_groups(data)
+    top = figures["groups"][0]["representative"][0]["id"]
+    hidden = withhold(data, top)
+    assert hidden.n_arguments == data.n_arguments - 1 and len(hidden.value) < len(data.value)
+    figures, membership = analysis.opinion_groups(hidden)
+    shown = {r["id"] for g in figures["groups"] for r in g["representative"]}
+    shown |= {r["id"] for side in figures["consensus"].values() for r in side}
+    assert top not in shown and shown
+    assert figures["k"] == 3
+    found = np.array([membership[pid] for pid in data.participant_ids])
+    assert adjusted_rand_score(truth, found) >= 0.9
+
+
+def test_fewer_than_fifteen_voters_give_no_groups():
+    data, _truth = planted(groups=2, per_group=7)  # 14 voters, fewer than Pol.is's 15
+    figures, membership = analysis.opinion_groups(data)
+    assert figures == {"status": "too_few", "clustered": 0, "left_out": 14, "min_votes": 7}
     assert membership == {}
+    # A fifteenth voter, even a light one, tops them up: Pol.is places the 15 most active.
+    (row,) = add_participants(data, 1)
+    data = with_votes(data, [row] * 3, [0, 1, 2], [1, -1, 1])
+    figures, membership = analysis.opinion_groups(data)
+    assert figures["status"] == "ok" and len(membership) == 15
 
 
 def test_results_are_cached_until_something_changes(toy, make_user, monkeypatch):
@@ -283,6 +408,7 @@ def test_results_are_cached_until_something_changes(toy, make_user, monkeypatch)
     ids = [row["id"] for row in cache.results_for(debate).figures["agreement"]["common_ground"]]
     assert len(calls) == 4
     assert arguments["A2"].id not in ids
+    assert load(debate).withheld_ids.tolist() == [arguments["A2"].id]  # zeroed in the groups
 
 
 def test_a_slow_analysis_is_reused_for_a_while(toy, monkeypatch):
@@ -297,6 +423,35 @@ def test_a_slow_analysis_is_reused_for_a_while(toy, monkeypatch):
     assert cache.results_for(debate).version < debate.results_version
 
 
+def test_figures_of_an_older_analysis_are_recomputed_even_when_slow(toy, monkeypatch):
+    debate, _arguments, _members = toy
+    row = cache.results_for(debate)
+    row.seconds = 3.0  # even a slow debate's figures are not reused
+    row.figures = {**row.figures, "analysis": analysis.VERSION - 1}
+    db.session.commit()
+    calls = []
+    real = analysis.analyse
+    monkeypatch.setattr(analysis, "analyse", lambda data: calls.append(1) or real(data))
+    assert cache.results_for(debate).figures["analysis"] == analysis.VERSION
+    assert calls == [1]
+    cache.results_for(debate)
+    assert calls == [1]
+
+
+def test_a_debate_s_groups_use_its_version_of_pol_is_math(toy, monkeypatch):
+    debate, _arguments, _members = toy
+    seen = []
+    real = polis_math.polis_groups
+    monkeypatch.setattr(
+        polis_math, "polis_groups", lambda *a, **kw: seen.append(kw["method"]) or real(*a, **kw)
+    )
+    analysis.analyse(load(debate))
+    debate.group_method = GroupMethod.LEGACY
+    db.session.commit()
+    analysis.analyse(load(debate))
+    assert seen == ["current", "legacy"]
+
+
 def test_load_reads_only_published_arguments(toy):
     debate, arguments, _members = toy
     arguments["A3"].deleted_at = arguments["A3"].created_at
@@ -305,6 +460,11 @@ def test_load_reads_only_published_arguments(toy):
     assert arguments["A3"].id not in data.argument_ids.tolist()
     assert data.n_participants == 16
     assert len(data.value) == 13 + 13 + 0  # A1 and A2; A3's two votes no longer count
+    # ...except as seen for the opinion groups, which zero the withdrawn argument (Pol.is).
+    assert data.withheld_ids.tolist() == [arguments["A3"].id]
+    assert data.withheld_argument.tolist() == [0, 0] and data.withheld_value.tolist() == [1, 1]
+    voters = {int(data.participant_ids[row]) for row in data.withheld_voter}
+    assert len(voters) == 2 and voters <= set(data.participant_ids[data.voter].tolist())
 
 
 def test_report_page(client, toy):

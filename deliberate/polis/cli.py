@@ -45,6 +45,16 @@ def import_polis_command(folder, title, organiser):
         f"unreviewed), {result.participants:,} participants, {result.votes:,} votes "
         f"(from {source}); organiser {debate.organiser.pseudonym!r}."
     )
+    if result.fidelity:
+        click.echo(
+            "Opinion groups: "
+            + "; ".join(
+                f"{name} Pol.is math reproduces the exported ones with adjusted Rand "
+                f"{f.ari:.3f} ({f.groups[0]} groups for Pol.is's {f.groups[1]})"
+                for name, f in result.fidelity.items()
+            )
+            + f". The report uses the {result.group_method.value} one."
+        )
     if result.without_text:
         listed = ", ".join(
             f"{cid} ({length} character{'s' if length != 1 else ''})"

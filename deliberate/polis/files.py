@@ -12,11 +12,17 @@ line except where a quoted comment spans several):
 - `participants-votes.csv`: `participant,group-id,n-comments,n-votes,n-agree,n-disagree`,
   then one column per comment id: 1 agree, -1 disagree, 0 pass, empty not voted. The sign
   convention was checked on three public conversations: the count of 1s in a column follows
-  that comment's `agrees` (never its `disagrees`).
+  that comment's `agrees` (never its `disagrees`). `group-id` is the opinion group Pol.is
+  placed the participant in, empty when it placed them in none.
 - `votes.csv` (optional): `timestamp,datetime,comment-id,voter-id,vote`, one row per vote
   cast, in no particular order; a voter's latest vote on a comment counts (it equals the
   matrix above, cell for cell, on the public conversations that have both). Same signs.
 - `summary.csv` (optional): `key,value` lines (`topic`, `url`, `conversation-description`...).
+
+Besides the importer, the opinion-group tests and `bench/polis_fidelity.py` read exports
+here: `Conversation.vote_matrix` gives the matrix `deliberate.results.polis_math` takes, in
+Pol.is's row order (`arrival_order`), with the statements Pol.is zeroes (`rejected`, `meta`)
+and the groups it found (`groups`).
 """
 
 from __future__ import annotations
@@ -24,8 +30,12 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
 
 COMMENTS, MATRIX, VOTES, SUMMARY = (
     "comments.csv",
@@ -38,6 +48,20 @@ VOTE_COLUMNS = ("timestamp", "comment-id", "voter-id", "vote")
 MATRIX_COLUMNS = ("participant", "group-id", "n-comments", "n-votes", "n-agree", "n-disagree")
 VOTE_VALUES = {"1": 1, "-1": -1, "0": 0}
 REJECTED, UNMODERATED, ACCEPTED = -1, 0, 1
+
+#: Meta statements (Pol.is's is_meta: questions about the participant, not opinions) of the
+#: open-data conversations, by export folder name. Pol.is zeroes them like rejected
+#: statements, but its exports do not say which they are. Brexit-consensus: its demographic
+#: statements ("I voted to Leave.", "I voted to Remain.", "I consider myself working
+#: class.", "... middle class.", "I can speak a European language."). Evidence: Pol.is's
+#: 2017 code counted zeroed columns as votes for everyone in its 7-vote rule, and with these
+#: five zeroed that rule says who Pol.is placed for 203 of 204 participants (the other is
+#: participant 8, an early voter placed by the top-up to 15), against 196 with none zeroed.
+#: With them zeroed, Pol.is's two groups come out (adjusted Rand 0.92); without them the
+#: silhouette picks five groups (adjusted Rand about 0.3).
+KNOWN_META_STATEMENTS: dict[str, tuple[int, ...]] = {
+    "brexit-consensus": (0, 1, 10, 11, 15),
+}
 
 
 class PolisFormatError(Exception):
@@ -79,6 +103,64 @@ class Conversation:
     attribution: str | None = None
     #: Vote rows read, before keeping the latest of each voter on each comment.
     vote_rows: int = 0
+    #: participants-votes.csv's group-id column: Pol.is's opinion group of each of its rows,
+    #: None where Pol.is placed the participant in no group.
+    groups: dict[int, int | None] = field(default_factory=dict)
+    #: votes.csv: each voter's first vote as (ms, line), None without votes.csv.
+    first_votes: dict[int, tuple[int, int]] | None = None
+
+    @property
+    def comment_ids(self) -> list[int]:
+        """The vote matrix's columns: every comment id, ascending."""
+        return [c.id for c in self.comments]
+
+    @property
+    def rejected(self) -> list[int]:
+        """Comments its moderators rejected, which Pol.is zeroes in its math."""
+        return [c.id for c in self.comments if c.moderated == REJECTED]
+
+    @property
+    def meta(self) -> list[int]:
+        """The conversation's known meta statements (KNOWN_META_STATEMENTS), by folder name:
+        Pol.is zeroes them too, but its exports do not say which they are."""
+        return list(KNOWN_META_STATEMENTS.get(self.folder.name, ()))
+
+    def arrival_order(self) -> list[int]:
+        """Participant ids in Pol.is's row order: by first vote when votes.csv gave it (ties:
+        the earlier line), then the others by id (Pol.is numbers participants as they
+        arrive)."""
+        if self.first_votes is None:
+            return list(self.participants)
+        voters = sorted(self.first_votes, key=self.first_votes.__getitem__)
+        known = set(voters)
+        return voters + [p for p in self.participants if p not in known]
+
+    def vote_matrix(
+        self, participants: Sequence[int] | None = None, *, dense: bool = False
+    ) -> sp.csr_matrix | np.ndarray:
+        """Participants x comments, rows in the order given (default: every participant by
+        id), columns in `comment_ids` order; 1 agree, -1 disagree, 0 pass. Sparse (CSR), an
+        explicit entry per vote, passes included, as polis_math takes it; or dense, NaN
+        where not voted. Votes of participants not listed are left out."""
+        order = self.participants if participants is None else participants
+        rows = {p: i for i, p in enumerate(order)}
+        columns = {c: j for j, c in enumerate(self.comment_ids)}
+        cells = np.array(
+            [
+                (rows[voter], columns[comment], vote.value)
+                for (voter, comment), vote in self.votes.items()
+                if voter in rows
+            ],
+            dtype=np.int64,
+        ).reshape(-1, 3)
+        r, c, v = cells[:, 0], cells[:, 1], cells[:, 2].astype(np.float64)
+        shape = (len(rows), len(columns))
+        if dense:
+            matrix = np.full(shape, np.nan)
+            matrix[r, c] = v
+            return matrix
+        # Built from unique cells, so the passes stay as explicit zeros.
+        return sp.csr_matrix((v, (r, c)), shape=shape)
 
     @property
     def timestamps(self) -> list[int]:
@@ -101,14 +183,16 @@ def read_conversation(folder: Path) -> Conversation:
     known = {c.id for c in comments}
     participants = {c.author for c in comments}
     votes: dict[tuple[int, int], Vote] = {}
+    groups: dict[int, int | None] = {}
+    first_votes = None
     vote_rows = 0
     if has_matrix:
-        matrix_participants, votes = read_matrix(folder / MATRIX, known)
-        participants.update(matrix_participants)
+        groups, votes = read_matrix(folder / MATRIX, known)
+        participants.update(groups)
         vote_rows = len(votes)
     votes_from = MATRIX
     if has_votes:
-        votes, vote_rows = read_votes(folder / VOTES, known)
+        votes, vote_rows, first_votes = read_votes(folder / VOTES, known)
         participants.update(voter for voter, _comment in votes)
         votes_from = VOTES
     return Conversation(
@@ -120,6 +204,8 @@ def read_conversation(folder: Path) -> Conversation:
         votes_from=votes_from,
         attribution=find_attribution(folder),
         vote_rows=vote_rows,
+        groups=groups,
+        first_votes=first_votes,
     )
 
 
@@ -226,7 +312,10 @@ def read_comments(path: Path) -> list[Comment]:
     return comments
 
 
-def read_matrix(path: Path, known: set[int]) -> tuple[set[int], dict[tuple[int, int], Vote]]:
+def read_matrix(
+    path: Path, known: set[int]
+) -> tuple[dict[int, int | None], dict[tuple[int, int], Vote]]:
+    """(participant -> Pol.is group or None, (participant, comment id) -> vote)."""
     name = path.name
     header, rows = records(path, MATRIX_COLUMNS)
     if tuple(header[: len(MATRIX_COLUMNS)]) != MATRIX_COLUMNS:
@@ -239,7 +328,7 @@ def read_matrix(path: Path, known: set[int]) -> tuple[set[int], dict[tuple[int, 
         if comment_id not in known:
             raise PolisFormatError(f"{name} line 1: comment {comment_id} is not in {COMMENTS}")
         columns.append((position, comment_id))
-    participants, votes, lines = set(), {}, {}
+    groups, votes, lines = {}, {}, {}
     for line, row in rows:
         participant = whole(name, line, "participant", row[0])
         if participant in lines:
@@ -248,7 +337,7 @@ def read_matrix(path: Path, known: set[int]) -> tuple[set[int], dict[tuple[int, 
                 f"{lines[participant]}"
             )
         lines[participant] = line
-        participants.add(participant)
+        groups[participant] = whole(name, line, "group-id", row[1], blank=True)
         for position, comment_id in columns:
             cell = row[position]
             if cell == "":
@@ -260,16 +349,20 @@ def read_matrix(path: Path, known: set[int]) -> tuple[set[int], dict[tuple[int, 
                     f" (participant {participant}, comment {comment_id})"
                 )
             votes[participant, comment_id] = Vote(value)
-    return participants, votes
+    return groups, votes
 
 
-def read_votes(path: Path, known: set[int]) -> tuple[dict[tuple[int, int], Vote], int]:
+def read_votes(
+    path: Path, known: set[int]
+) -> tuple[dict[tuple[int, int], Vote], int, dict[int, tuple[int, int]]]:
     """The latest vote of each voter on each comment (ties: the later line), with the time
-    of their first and last vote on it."""
+    of their first and last vote on it; the number of rows; and each voter's first vote as
+    (time, line), the earlier line on a tie."""
     name = path.name
     header, rows = records(path, VOTE_COLUMNS)
     at = {column: header.index(column) for column in VOTE_COLUMNS}
     votes: dict[tuple[int, int], Vote] = {}
+    first_votes: dict[int, tuple[int, int]] = {}
     count = 0
     for line, row in rows:
         count += 1
@@ -283,6 +376,8 @@ def read_votes(path: Path, known: set[int]) -> tuple[dict[tuple[int, int], Vote]
             raise PolisFormatError(
                 f"{name} line {line}: vote {row[at['vote']]!r} is not 1, -1 or 0"
             )
+        if voter not in first_votes or (when, line) < first_votes[voter]:
+            first_votes[voter] = (when, line)
         vote = votes.get((voter, comment_id))
         if vote is None:
             votes[voter, comment_id] = Vote(value, when, when)
@@ -290,7 +385,7 @@ def read_votes(path: Path, known: set[int]) -> tuple[dict[tuple[int, int], Vote]
         if when >= vote.last:
             vote.value, vote.last = value, when
         vote.first = min(vote.first, when)
-    return votes, count
+    return votes, count, first_votes
 
 
 # --- attribution ----------------------------------------------------------------------------

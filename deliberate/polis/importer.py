@@ -16,7 +16,11 @@ What becomes what:
   withdrawn, like a deleted argument); the result lists them;
 - each vote -> an ArgumentVote of 1, -1 or 0 (pass), from votes.csv when there is one (the
   latest vote of a voter on a comment, created at their first vote on it and updated at
-  the last), else from participants-votes.csv (at the import time).
+  the last), else from participants-votes.csv (at the import time);
+- Pol.is's opinion groups (participants-votes.csv's group-id) -> the version of Pol.is's
+  math that reproduces them (fidelity.py) becomes the debate's group_method, so its report
+  draws the groups Pol.is drew. Participants are inserted in Pol.is's row order (first
+  vote), which its clustering depends on.
 
 Every counter (agree, disagree and pass counts and the Wilson score of each statement; the
 debate's argument, participant and vote counts and results_version) is computed here and
@@ -46,6 +50,7 @@ from ..models import (
     ArgumentVote,
     Debate,
     DebateFormat,
+    GroupMethod,
     Participant,
     Phase,
     User,
@@ -54,6 +59,7 @@ from ..models import (
 )
 from ..moderation.models import LogEntry
 from ..moderation.services import set_up_debate
+from .fidelity import Fidelity, closest, compare_all
 from .files import REJECTED, UNMODERATED, Conversation, PolisFormatError, read_conversation
 
 __all__ = [
@@ -94,6 +100,10 @@ class ImportResult:
     votes_from: str = ""
     vote_rows: int = 0
     seconds: float = 0.0
+    #: How each version of Pol.is's math reproduces the export's groups, and the one the
+    #: debate keeps (see fidelity.py); empty when the export has no groups.
+    fidelity: dict[str, Fidelity] = field(default_factory=dict)
+    group_method: GroupMethod = GroupMethod.CURRENT
 
 
 def import_conversation(
@@ -234,10 +244,14 @@ def _write(
     keeps_text = {c.id: BODY_MIN <= len(c.body) <= BODY_MAX for c in comments}
     moments = conversation.timestamps
     background = background_for(conversation, sum(not kept for kept in keeps_text.values()))
+    fidelity = compare_all(conversation)
+    chosen = closest(fidelity)
+    group_method = GroupMethod(chosen.method) if chosen else GroupMethod.CURRENT
     debate = Debate(
         slug=unique_slug(motion),
         motion=motion,
         format=DebateFormat.QUESTION,
+        group_method=group_method,
         background=background,
         background_html=str(render_markdown(background)),
         organiser_id=organiser.id,
@@ -285,6 +299,8 @@ def _write(
         without_text=[(c.id, len(c.body)) for c in comments if not keeps_text[c.id]],
         votes_from=conversation.votes_from,
         vote_rows=conversation.vote_rows,
+        fidelity=fidelity if chosen else {},
+        group_method=group_method,
     )
 
 
@@ -308,7 +324,7 @@ def _insert_participants(
     debate: Debate, conversation: Conversation, now: datetime, progress: Progress
 ) -> dict[int, int]:
     """Pol.is participant id -> the new user's id."""
-    people = conversation.participants
+    people = conversation.arrival_order()  # Pol.is's row order, which its groups depend on
     user_ids = _insert_returning_ids(
         User.__table__,
         [

@@ -7,34 +7,33 @@ Three views of the same votes:
   which side gained most (the Intelligence Squared rule);
 * agreement by declared community: which arguments every community agrees with (Pol.is's
   group-informed consensus) and which split them;
-* opinion groups found in the votes themselves, with no declared community (Pol.is's
-  method: PCA of the vote matrix, then k-means).
+* opinion groups found in the votes themselves, with no declared community, their
+  representative arguments and the consensus across them, computed as Pol.is does
+  (polis_math.py, a port of Pol.is's math: the "in conversation" rule, PCA with mean
+  imputation and sparsity scaling, 100 base clusters, 2 to 5 groups by silhouette, repness,
+  group-informed consensus).
 """
 
 from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.cluster import KMeans
-from sklearn.decomposition import PCA
-from sklearn.metrics import silhouette_score
 
+from . import polis_math
 from .data import NO_POSITION, POSITIONS, DebateData
 
+#: Bumped when the figures change meaning or shape: cached reports of another version are
+#: recomputed (results/cache.py), even for a closed debate whose votes never change again.
+VERSION = 2
 #: Groups smaller than this are never shown on their own: a figure about two people says
 #: how each of them voted.
 MIN_GROUP = 5
 #: An argument needs this many votes before its agreement is judged.
 MIN_VOTES = 5
-#: Pol.is leaves out participants who voted on fewer statements than this.
-MIN_VOTES_TO_CLUSTER = 7
-MIN_PEOPLE_TO_CLUSTER = 10
-MAX_GROUPS = 5
-SILHOUETTE_SAMPLE = 3000
 LIST_LENGTH = 10
 HEATMAP_ROWS = 12
-#: One-sided 90% threshold of a z-test, as Pol.is uses for representative statements.
-Z_90 = 1.2816
+#: Opinion groups are the same for the same votes: the seed of polis_math's random choices.
+GROUP_SEED = 0
 
 
 # --- opinion shift --------------------------------------------------------------------------
@@ -214,192 +213,102 @@ def _argument(data: DebateData, column: int, **extra) -> dict:
 # --- opinion groups -------------------------------------------------------------------------
 
 
-def vote_matrix(data: DebateData) -> sp.csr_matrix:
-    """Participants by arguments: +1 agree, -1 disagree, 0 not voted (stored sparse)."""
-    return sp.csr_matrix(
-        (data.value.astype(np.float64), (data.voter, data.argument)),
-        shape=(data.n_participants, data.n_arguments),
+def vote_matrix(data: DebateData) -> tuple[sp.csr_matrix, list[int]]:
+    """Participants (rows, in DebateData's order) by arguments, shown and withheld ones, and
+    the argument id of each column: +1 agree, -1 disagree, 0 pass, each vote an explicit
+    entry (a pass is seen, not missing), as polis_math takes it. Columns go by argument id,
+    the order in which arguments arrived, as Pol.is numbers its statements."""
+    ids = np.concatenate([data.argument_ids, data.withheld_ids])
+    order = np.argsort(ids, kind="stable")
+    column = np.empty(len(ids), dtype=np.int64)
+    column[order] = np.arange(len(ids))
+    matrix = polis_math.vote_matrix(
+        np.concatenate([data.voter, data.withheld_voter]),
+        column[np.concatenate([data.argument, data.withheld_argument + data.n_arguments])],
+        np.concatenate([data.value, data.withheld_value]),
+        (data.n_participants, len(ids)),
     )
+    return matrix, ids[order].tolist()
 
 
 def opinion_groups(data: DebateData) -> tuple[dict, dict[int, int]]:
-    """Pol.is-style opinion groups: the figures, and each clustered participant's group.
+    """Pol.is's opinion groups: the figures, and each placed participant's group.
 
-    Deterministic: every random choice (ARPACK's start vector, k-means seeds, the
-    silhouette sample) uses a fixed seed, so the same votes give the same groups.
+    polis_math.polis_groups on every vote, withheld arguments zeroed as Pol.is zeroes
+    moderated-out statements (their votes still count as seen). Pol.is places participants
+    with at least 7 votes (or as many as there are statements), topped up with the most
+    active voters to 15, and finds no groups with fewer than 15 voters. Deterministic: the
+    same votes give the same groups.
     """
-    matrix = vote_matrix(data)
-    active = np.flatnonzero(matrix.getnnz(axis=1) >= MIN_VOTES_TO_CLUSTER)
-    base = {"left_out": data.n_participants - len(active), "min_votes": MIN_VOTES_TO_CLUSTER}
-    matrix = matrix[active]
-    voted_columns = np.flatnonzero(matrix.getnnz(axis=0) > 0)
-    if len(active) < MIN_PEOPLE_TO_CLUSTER or len(voted_columns) < 2:
+    matrix, columns = vote_matrix(data)
+    voted_columns = int((matrix.getnnz(axis=0) > 0).sum())
+    min_votes = min(polis_math.MIN_VOTES, voted_columns)
+    result = polis_math.polis_groups(
+        matrix,
+        data.participant_ids.tolist(),
+        columns,
+        seed=GROUP_SEED,
+        excluded_comments=data.withheld_ids.tolist(),
+        method=data.group_method,
+    )
+    if result is None:
+        base = {"left_out": data.n_participants, "min_votes": min_votes}
         return {"status": "too_few", "clustered": 0, **base}, {}
 
-    points = project(matrix[:, voted_columns])
-    labels, k, silhouette = cluster(points)
-    labels = _relabel_by_size(labels, k)
-    groups = representative(data, matrix, labels, k)
-    consensus = group_consensus(data, active, labels, k)
-    membership = dict(zip(data.participant_ids[active].tolist(), labels.tolist(), strict=True))
+    column_of = {int(a): c for c, a in enumerate(data.argument_ids)}
+    labels, k = result.labels, result.k
     figures = {
         "status": "ok",
         "k": k,
-        "silhouette": round(silhouette, 3),
-        "clustered": len(active),
-        **base,
-        "groups": groups,
-        "consensus": consensus,
+        "silhouette": round(result.silhouette, 3),
+        "clustered": len(labels),
+        "left_out": data.n_participants - len(labels),
+        "min_votes": min_votes,
+        "groups": [
+            {
+                "label": chr(ord("A") + g),
+                "size": int((labels == g).sum()),
+                "representative": [
+                    _representative(data, column_of[r["comment_id"]], r) for r in result.repness[g]
+                ],
+            }
+            for g in range(k)
+        ],
+        "consensus": {
+            side: [
+                _argument(data, column_of[comment_id], consensus=round(score, 3))
+                for comment_id, score in ranked
+                # Above what a statement nobody voted on gets, 1/2 per group.
+                if score > 0.5**k
+            ]
+            for side, ranked in result.consensus.items()
+        },
         "points": [
             [round(float(x), 3), round(float(y), 3), int(g)]
-            for (x, y), g in zip(points, labels, strict=True)
+            for (x, y), g in zip(result.coords, labels, strict=True)
         ],
     }
+    membership = dict(zip(result.participant_ids, labels.tolist(), strict=True))
     return figures, membership
 
 
-def project(matrix: sp.csr_matrix) -> np.ndarray:
-    """Two principal components. Small matrices go dense; large ones stay sparse and use
-    ARPACK, which centres implicitly (the matrix is never densified)."""
-    n, m = matrix.shape
-    if min(n, m) <= 3 or n * m <= 2_000_000:
-        pca = PCA(n_components=2, svd_solver="full")
-        return pca.fit_transform(matrix.toarray())
-    pca = PCA(n_components=2, svd_solver="arpack", random_state=0)
-    return pca.fit_transform(matrix)
-
-
-def cluster(points: np.ndarray) -> tuple[np.ndarray, int, float]:
-    """k-means for k = 2..5, keeping the k with the best silhouette (the smaller k on a tie)."""
-    best = None
-    distinct = len(np.unique(points.round(9), axis=0))
-    sample = min(len(points), SILHOUETTE_SAMPLE)
-    for k in range(2, min(MAX_GROUPS, distinct - 1) + 1):
-        labels = KMeans(n_clusters=k, n_init=10, random_state=0).fit_predict(points)
-        score = float(silhouette_score(points, labels, sample_size=sample, random_state=0))
-        if best is None or score > best[2] + 1e-9:
-            best = (labels, k, score)
-    if best is None:  # everyone voted alike: one group
-        return np.zeros(len(points), dtype=np.int64), 1, 0.0
-    return best
-
-
-def _relabel_by_size(labels: np.ndarray, k: int) -> np.ndarray:
-    """Group 0 is the largest, then 1, ...; k-means numbers clusters arbitrarily."""
-    sizes = np.bincount(labels, minlength=k)
-    order = np.lexsort((np.arange(k), -sizes))
-    rank = np.empty(k, dtype=np.int64)
-    rank[order] = np.arange(k)
-    return rank[labels]
-
-
-def representative(data, matrix: sp.csr_matrix, labels: np.ndarray, k: int, limit=3) -> list:
-    """Each group's size and the arguments that set it apart, after Pol.is's repness.
-
-    For every group g and argument, with agree and disagree counts inside the group and
-    among everyone else: p = (count + 1) / (votes + 2) for the group and for the rest;
-    an argument represents g when most of g share the view (p > 1/2), g shares it more
-    than the rest (ratio p_g / p_rest), and the difference is significant (one-sided
-    two-proportion z-test at 90%). Score = ratio * z * p_g, as Pol.is ranks them.
-    """
-    coo = matrix.tocoo()
-    group_of_vote = labels[coo.row]
-    groups = []
-    totals = _counts(coo.col, coo.data, data.n_arguments)
-    for g in range(k):
-        inside = _counts(coo.col, coo.data, data.n_arguments, keep=group_of_vote == g)
-        rest = totals - inside
-        candidates = []
-        for direction, index in (("agree", 0), ("disagree", 1)):
-            hits_g, n_g = inside[index], inside[2]
-            hits_r, n_r = rest[index], rest[2]
-            p_g = (hits_g + 1) / (n_g + 2)
-            p_r = (hits_r + 1) / (n_r + 2)
-            z = _two_proportion_z(hits_g, n_g, hits_r, n_r)
-            score = p_g / p_r * z * p_g
-            for column in np.flatnonzero((p_g > 0.5) & (n_g >= 3) & (z > 0)):
-                candidates.append(
-                    (
-                        float(score[column]),
-                        int(column),
-                        direction,
-                        round(float(p_g[column]) * 100),
-                        round(float(p_r[column]) * 100),
-                        bool(z[column] > Z_90),
-                    )
-                )
-        candidates.sort(key=lambda c: (-c[0], data.argument_ids[c[1]]))
-        seen, chosen = set(), []
-        for _score, column, direction, pct_g, pct_r, significant in candidates:
-            if column in seen:
-                continue
-            seen.add(column)
-            chosen.append(
-                _argument(
-                    data,
-                    column,
-                    direction=direction,
-                    group_pct=pct_g,
-                    rest_pct=pct_r,
-                    significant=significant,
-                )
-            )
-            if len(chosen) == limit:
-                break
-        groups.append(
-            {"label": chr(ord("A") + g), "size": int((labels == g).sum()), "representative": chosen}
-        )
-    return groups
-
-
-def group_consensus(data: DebateData, active: np.ndarray, labels: np.ndarray, k: int, limit=5):
-    """Pol.is's group-informed consensus: for each argument, the product over opinion groups
-    of (agree + 1) / (seen + 2) within the group (a pass counts as seen), and the same for
-    disagree. High only when every group shares the view, however small the group
-    (polismath conversation.clj, group-aware-consensus)."""
-    group_of = np.full(data.n_participants, -1)
-    group_of[active] = labels
-    vote_group = group_of[data.voter]
-    agree = np.ones(data.n_arguments)
-    disagree = np.ones(data.n_arguments)
-    for g in range(k):
-        mine = vote_group == g
-        seen = np.bincount(data.argument[mine], minlength=data.n_arguments)
-        yes = np.bincount(data.argument[mine & (data.value > 0)], minlength=data.n_arguments)
-        no = np.bincount(data.argument[mine & (data.value < 0)], minlength=data.n_arguments)
-        agree *= (yes + 1) / (seen + 2)
-        disagree *= (no + 1) / (seen + 2)
-    # Only arguments every group has seen: an unseen one scores (1/2)^k in both directions.
-    judged = np.ones(data.n_arguments, dtype=bool)
-    for g in range(k):
-        judged &= np.bincount(data.argument[vote_group == g], minlength=data.n_arguments) > 0
-    result = {}
-    for direction, score in (("agree", agree), ("disagree", disagree)):
-        eligible = np.flatnonzero(judged & (score > 0.5**k))
-        order = eligible[np.lexsort((data.argument_ids[eligible], -score[eligible]))][:limit]
-        result[direction] = [
-            _argument(data, int(c), consensus=round(float(score[c]), 3)) for c in order
-        ]
-    return result
-
-
-def _counts(columns, values, n_args, keep=None) -> np.ndarray:
-    """Agree, disagree and total vote counts per argument (over the kept votes)."""
-    if keep is not None:
-        columns, values = columns[keep], values[keep]
-    agree = np.bincount(columns[values > 0], minlength=n_args)
-    disagree = np.bincount(columns[values < 0], minlength=n_args)
-    return np.stack([agree, disagree, agree + disagree]).astype(np.float64)
-
-
-def _two_proportion_z(hits_a, n_a, hits_b, n_b) -> np.ndarray:
-    """z of p_a > p_b (pooled two-proportion test), 0 where either side has no votes."""
-    with np.errstate(all="ignore"):
-        p_a, p_b = hits_a / n_a, hits_b / n_b
-        pooled = (hits_a + hits_b) / (n_a + n_b)
-        se = np.sqrt(pooled * (1 - pooled) * (1 / n_a + 1 / n_b))
-        z = (p_a - p_b) / se
-    return np.nan_to_num(z, nan=0.0, posinf=0.0, neginf=0.0)
+def _representative(data: DebateData, column: int, stat: dict) -> dict:
+    """One of polis_math's representative statements as the report shows it: the group's
+    (smoothed) share on its side, and the other groups' share, which is that share over
+    its representativeness ratio. Significant as Pol.is's selection test: both z-scores
+    above the one-sided 90% threshold."""
+    p = stat["p"]
+    return _argument(
+        data,
+        column,
+        direction=stat["repful"],
+        group_pct=round(p * 100),
+        rest_pct=round(p / stat["repness"] * 100),
+        significant=bool(
+            stat["repness_test"] > polis_math.Z_90 and stat["p_test"] > polis_math.Z_90
+        ),
+        best_agree=bool(stat["best_agree"]),
+    )
 
 
 # --- the whole report -----------------------------------------------------------------------
@@ -411,6 +320,7 @@ def analyse(data: DebateData) -> tuple[dict, dict[int, int]]:
     communities, left_out = shift_by_community(data)
     groups, membership = opinion_groups(data)
     figures = {
+        "analysis": VERSION,
         "format": "question" if data.is_question else "motion",
         "participation": {
             "participants": data.n_participants,

@@ -4,7 +4,8 @@ Every change the analysis reads bumps `Debate.results_version` (debates/services
 `_bump`); the cached row remembers the version it read. A stale row is recomputed on the
 next view, except for a large debate, whose analysis takes a second or more: its figures
 are reused for up to ten times that long, so a stream of votes cannot keep the server
-recomputing on every page view.
+recomputing on every page view. A row written by an older analysis (analysis.VERSION) is
+always recomputed.
 
 The cache lives in the database, so every worker process and every app server share it.
 """
@@ -28,7 +29,8 @@ REUSE_FACTOR = 10
 def results_for(debate: Debate) -> DebateResult:
     """The debate's figures, from the cache when they are current enough."""
     row = db.session.get(DebateResult, debate.id)
-    if row is not None and (row.version == debate.results_version or _reusable(row)):
+    current = row is not None and row.figures.get("analysis") == analysis.VERSION
+    if current and (row.version == debate.results_version or _reusable(row)):
         return row
     return recompute(debate)
 

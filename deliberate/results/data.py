@@ -6,7 +6,7 @@ would cost more than the whole analysis.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from markupsafe import Markup
@@ -20,6 +20,10 @@ POSITIONS = [p.value for p in Position]  # for, against, undecided: codes 0, 1, 
 NO_POSITION = -1
 NO_COMMUNITY = -1
 EXCERPT = 160
+
+
+def _empty(dtype=np.int64) -> np.ndarray:
+    return np.zeros(0, dtype=dtype)
 
 
 @dataclass
@@ -42,6 +46,15 @@ class DebateData:
     tree: list[tuple[int, int, str, int, int]]
     #: An open question: no motion positions, statements voted agree/disagree/pass.
     is_question: bool = False
+    #: Which version of Pol.is's math draws the opinion groups (Debate.group_method).
+    group_method: str = "current"
+    #: Listed arguments not shown (hidden, flagged or collapsed by moderation, or
+    #: withdrawn), and the votes on them, by column of withheld_ids. Only the opinion groups
+    #: read them: Pol.is zeroes such statements but still counts their votes as seen.
+    withheld_ids: np.ndarray = field(default_factory=_empty)
+    withheld_voter: np.ndarray = field(default_factory=_empty)
+    withheld_argument: np.ndarray = field(default_factory=_empty)
+    withheld_value: np.ndarray = field(default_factory=lambda: _empty(np.int8))
 
     @property
     def n_participants(self) -> int:
@@ -88,13 +101,17 @@ def load(debate: Debate) -> DebateData:
         )
         .order_by(Argument.path)
     ).all()
-    shown = [n for n in nodes if n.visibility is Visibility.SHOWN and n.deleted_at is None]
+    is_shown = [n.visibility is Visibility.SHOWN and n.deleted_at is None for n in nodes]
+    shown = [n for n, kept in zip(nodes, is_shown, strict=True) if kept]
+    withheld = [n for n, kept in zip(nodes, is_shown, strict=True) if not kept]
 
-    voter, argument, value = _votes(
+    # Shown arguments are columns 0..len(shown)-1, withheld ones follow.
+    voter, column, value = _votes(
         debate,
         users=np.array([p.user_id for p in participants], dtype=np.int64),
-        shown=np.array([n.id for n in shown], dtype=np.int64),
+        listed=np.array([n.id for n in shown + withheld], dtype=np.int64),
     )
+    on_shown = column < len(shown)
 
     return DebateData(
         participant_ids=np.array([p.id for p in participants], dtype=np.int64),
@@ -108,11 +125,16 @@ def load(debate: Debate) -> DebateData:
         argument_ids=np.array([n.id for n in shown], dtype=np.int64),
         stances=[stance_name(n.stance) for n in shown],
         excerpts=[excerpt(n.body_html) for n in shown],
-        voter=voter,
-        argument=argument,
-        value=value,
+        voter=voter[on_shown],
+        argument=column[on_shown],
+        value=value[on_shown],
         tree=[(n.id, n.parent_id or 0, stance_name(n.stance), n[3], n.depth) for n in nodes],
         is_question=debate.is_question,
+        group_method=debate.group_method.value,
+        withheld_ids=np.array([n.id for n in withheld], dtype=np.int64),
+        withheld_voter=voter[~on_shown],
+        withheld_argument=column[~on_shown] - len(shown),
+        withheld_value=value[~on_shown],
     )
 
 
@@ -121,8 +143,9 @@ def stance_name(stance: Stance | None) -> str:
     return stance.value if stance else "statement"
 
 
-def _votes(debate: Debate, users: np.ndarray, shown: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Every vote on a shown argument as (participant row, argument column, value)."""
+def _votes(debate: Debate, users: np.ndarray, listed: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Every participant's vote on a listed argument as (participant row, index in
+    `listed`, value)."""
     result = db.session.connection().execute(
         select(ArgumentVote.user_id, ArgumentVote.argument_id, ArgumentVote.value)
         .join(Argument, Argument.id == ArgumentVote.argument_id)
@@ -132,7 +155,7 @@ def _votes(debate: Debate, users: np.ndarray, shown: np.ndarray) -> tuple[np.nda
     # twenty times faster than result rows (a million votes in well under a second).
     rows = np.array(result.cursor.fetchall(), dtype=np.int64).reshape(-1, 3)
     voter = _positions(users, rows[:, 0])
-    argument = _positions(shown, rows[:, 1])
+    argument = _positions(listed, rows[:, 1])
     kept = (voter >= 0) & (argument >= 0)
     return voter[kept], argument[kept], rows[kept, 2].astype(np.int8)
 

@@ -44,10 +44,18 @@ it; ``group_init="polis"`` starts as a fresh Pol.is recompute does (the first k 
 base centres), which is faithful but hinges on which participants came first.
 ``bench/polis_fidelity.py`` measures both against Pol.is's exported groups.
 
+Versions: Pol.is's math has changed, and each conversation keeps the groups of the version
+that last updated it. ``method="current"`` (the default) is the code cited above;
+``method="legacy"`` is the earlier ``conversation.clj`` (``:base-k 50``, ``:mat`` filled
+with 0 instead of the column mean, no ``:mod-out`` step): see ``METHODS``. Of the three
+open-data exports, Seattle's and Brexit's groups match the current version and Bowling
+Green's the legacy one (``bench/polis_fidelity.py``).
+
 Also: the components come from an exact SVD where Pol.is runs 100 power iterations from
 its previous components (or a random vector), the same vectors once converged; and Pol.is's
 exports do not say which statements were meta (``is_meta``), which it zeroes like rejected
-ones, so callers must pass them in ``excluded_comments`` (see ``polis_csv``).
+ones, so callers must pass them in ``excluded_comments`` (see
+``deliberate.polis.files.KNOWN_META_STATEMENTS``).
 
 Votes: +1 agree, -1 disagree, 0 pass, and *not seen* is not a vote. Give either a dense
 array with NaN for not seen, or a scipy.sparse matrix holding an explicit entry for every
@@ -91,6 +99,34 @@ GROUP_STARTS = 50
 SMALL_DENSE = 20_000
 
 GroupInit = Literal["best", "polis"]
+
+
+@dataclass(frozen=True)
+class Method:
+    """A version of Pol.is's math worker: the steps that changed between versions.
+
+    ``fill``: what stands in for a missing vote in the PCA ("mean": the statement's mean
+    vote; "zero": 0). ``zero_excluded``: whether moderated-out statements are zeroed (the
+    ``:mod-out`` step) or left in the PCA like any other. ``base_k`` and ``base_iters``: the
+    base clustering's size and step limit."""
+
+    fill: Literal["mean", "zero"]
+    zero_excluded: bool
+    base_k: int
+    base_iters: int
+
+
+#: The math worker as published today (math/src/polismath/math/conversation.clj):
+#: column-mean fill, moderated-out statements zeroed, 100 base clusters.
+CURRENT = Method(fill="mean", zero_excluded=True, base_k=BASE_K, base_iters=BASE_ITERS)
+#: The earlier polismath conversation.clj (``:base-k 50``, and ``:mat`` built by
+#: "swap nils for zeros"): missing votes count as 0 in the PCA, no ``:mod-out`` step, 50
+#: base clusters whose k-means ran clusters.clj's default 20 steps (the graph passed
+#: ``:cluster-iters``, which kmeans does not read). Pol.is stores each conversation's groups
+#: as last computed, so exports of conversations that version last updated still carry them.
+LEGACY = Method(fill="zero", zero_excluded=False, base_k=50, base_iters=GROUP_ITERS)
+METHODS = {"current": CURRENT, "legacy": LEGACY}
+MethodName = Literal["current", "legacy"]
 
 
 @dataclass
@@ -152,6 +188,7 @@ def polis_groups(
     seed: int = 0,
     excluded_comments: Iterable = (),
     group_init: GroupInit = "best",
+    method: MethodName = "current",
 ) -> PolisResult | None:
     """Pol.is's opinion groups, representative statements and consensus for one matrix.
 
@@ -161,8 +198,10 @@ def polis_groups(
     were given on arrival. ``excluded_comments``: ids of moderated-out and meta statements,
     zeroed as Pol.is does. Returns None when fewer than 15 participants or 2 statements have
     votes (Pol.is would still draw groups from that handful) or no grouping exists (e.g.
-    everyone voted alike). Deterministic for a given ``seed``.
+    everyone voted alike). ``method``: which version of Pol.is's math (see ``METHODS``).
+    Deterministic for a given ``seed``.
     """
+    version = METHODS[method]
     matrix = _as_csr(votes, (len(participant_ids), len(comment_ids)))
     voted_rows = np.flatnonzero(np.diff(matrix.indptr) > 0)
     voted_cols = np.flatnonzero(np.bincount(matrix.indices, minlength=matrix.shape[1]) > 0)
@@ -175,8 +214,8 @@ def polis_groups(
     excluded = np.array([c in excluded_set for c in cids])
 
     placed = in_conversation(np.diff(matrix.indptr), matrix.shape[1])
-    coords = project(matrix, excluded)[placed]
-    grouping = _groups(coords, seed, group_init)
+    coords = project(matrix, excluded, version)[placed]
+    grouping = _groups(coords, seed, group_init, version)
     if grouping is None:
         return None
     labels, k, silhouette = grouping
@@ -233,39 +272,69 @@ def in_conversation(vote_counts: np.ndarray, n_comments: int) -> np.ndarray:
     return placed
 
 
-def project(matrix: sp.csr_matrix, excluded: np.ndarray) -> np.ndarray:
+def project(matrix: sp.csr_matrix, excluded: np.ndarray, method: Method = CURRENT) -> np.ndarray:
     """Every participant's 2-D position: pca.clj powerit-pca + sparsity-aware-project-ptpts.
 
-    ``matrix``: CSR, an explicit entry per seen vote; ``excluded``: columns to zero."""
-    n_cols = matrix.shape[1]
+    ``matrix``: CSR, an explicit entry per seen vote; ``excluded``: moderated-out columns,
+    zeroed when the method has the ``:mod-out`` step."""
+    n_rows, n_cols = matrix.shape
+    excluded = excluded if method.zero_excluded else np.zeros(n_cols, dtype=bool)
     values = np.where(excluded[matrix.indices], 0.0, matrix.data)
     seen_per_col = np.bincount(matrix.indices, minlength=n_cols)
     sums = np.bincount(matrix.indices, weights=values, minlength=n_cols)
-    means = np.divide(sums, seen_per_col, out=np.zeros(n_cols), where=seen_per_col > 0)
-    # Mean-filled then centred: only the seen cells are non-zero (zeroed columns stay 0).
-    centred = sp.csr_matrix(
-        (values - means[matrix.indices], matrix.indices, matrix.indptr), shape=matrix.shape
+    if method.fill == "mean":
+        centre = np.divide(sums, seen_per_col, out=np.zeros(n_cols), where=seen_per_col > 0)
+    else:  # zero-filled, so the column mean is over every participant
+        centre = sums / n_rows
+    # The seen cells, centred: all a participant's projection reads.
+    seen = sp.csr_matrix(
+        (values - centre[matrix.indices], matrix.indices, matrix.indptr), shape=matrix.shape
     )
-    components = _top_components(centred)
+    if method.fill == "mean":
+        # Mean-filled then centred: the missing cells are exactly 0, so PCA is on ``seen``.
+        components = _top_components(seen)
+    else:
+        # Zero-filled then centred: a missing cell holds -centre, so the matrix is dense;
+        # centre it implicitly rather than build it.
+        components = _top_components(_centred_operator(matrix, values, centre))
     # A zeroed column counts as seen by everyone (its cells hold 0, not "missing").
     n_seen = matrix.getnnz(axis=1) - matrix[:, excluded].getnnz(axis=1) + int(excluded.sum())
     scale = np.sqrt(n_cols / np.maximum(n_seen, 1))
-    return np.asarray(centred @ components) * scale[:, None]
+    return np.asarray(seen @ components) * scale[:, None]
 
 
-def _top_components(centred: sp.csr_matrix) -> np.ndarray:
-    """The top two right singular vectors (as columns), signs fixed for determinism."""
-    n_cols = centred.shape[1]
-    if not centred.data.any():  # everyone voted alike: no direction, everyone at 0
-        return np.zeros((n_cols, 2))
-    if min(centred.shape) <= 3 or centred.shape[0] * n_cols <= SMALL_DENSE:
-        _, _, vt = np.linalg.svd(centred.toarray(), full_matrices=False)
+def _centred_operator(
+    matrix: sp.csr_matrix, values: np.ndarray, centre: np.ndarray
+) -> sp.linalg.LinearOperator:
+    """The zero-filled vote matrix minus its column means, as an operator X - 1 c^T."""
+    filled = sp.csr_matrix((values, matrix.indices, matrix.indptr), shape=matrix.shape)
+    ones = np.ones(matrix.shape[0])
+    return sp.linalg.LinearOperator(
+        matrix.shape,
+        matvec=lambda v: filled @ v - ones * (centre @ v),
+        rmatvec=lambda u: filled.T @ u - centre * u.sum(),
+        matmat=lambda m: filled @ m - np.outer(ones, centre @ m),
+        rmatmat=lambda m: filled.T @ m - np.outer(centre, ones @ m),
+        dtype=np.float64,
+    )
+
+
+def _top_components(centred: sp.csr_matrix | sp.linalg.LinearOperator) -> np.ndarray:
+    """The top two right singular vectors (as columns), signs fixed for determinism.
+
+    Zero vectors when nothing varies (everyone voted alike: everyone sits at 0)."""
+    n_rows, n_cols = centred.shape
+    if min(n_rows, n_cols) <= 3 or n_rows * n_cols <= SMALL_DENSE:
+        dense = centred.toarray() if sp.issparse(centred) else centred @ np.eye(n_cols)
+        _, values, vt = np.linalg.svd(dense, full_matrices=False)
         vectors = vt[:2].T
     else:
         # A fixed start vector keeps ARPACK deterministic.
-        start = np.random.default_rng(0).uniform(0.5, 1.5, min(centred.shape))
+        start = np.random.default_rng(0).uniform(0.5, 1.5, min(n_rows, n_cols))
         _, values, vt = svds(centred, k=2, v0=start)
         vectors = vt[np.argsort(-values)].T
+    if values.size == 0 or values.max() <= 1e-9:
+        return np.zeros((n_cols, 2))
     if vectors.shape[1] < 2:  # a single statement: Pol.is's pc2 is all zeros
         vectors = np.hstack([vectors, np.zeros((n_cols, 2 - vectors.shape[1]))])
     pivot = np.abs(vectors).argmax(axis=0)
@@ -326,10 +395,12 @@ def _nearest(points: np.ndarray, centres: np.ndarray) -> np.ndarray:
 
 
 def _groups(
-    coords: np.ndarray, seed: int, group_init: GroupInit
+    coords: np.ndarray, seed: int, group_init: GroupInit, method: Method = CURRENT
 ) -> tuple[np.ndarray, int, float] | None:
     """Base clusters, then groups over them: (label per participant, k, silhouette)."""
-    base, base_of = polis_kmeans(coords, first_distinct(coords, BASE_K), max_iters=BASE_ITERS)
+    base, base_of = polis_kmeans(
+        coords, first_distinct(coords, method.base_k), max_iters=method.base_iters
+    )
     weights = np.bincount(base_of, minlength=len(base)).astype(float)
     best: tuple[float, int, np.ndarray] | None = None
     for k in range(2, min(MAX_K, 2 + len(base) // 12) + 1):
