@@ -418,7 +418,7 @@ def test_an_imported_conversation_gets_pol_is_groups_on_its_report(app, client, 
     assert agree == [cid for cid, score in direct.consensus["agree"] if score > 0.5**direct.k]
 
 
-def test_the_import_keeps_the_version_of_pol_is_math_that_reproduces_its_groups(app):
+def test_the_import_keeps_the_version_of_pol_is_math_that_reproduces_its_groups(app, client):
     full = run_import(BREXIT_FULL)  # Pol.is's groups of the whole conversation
     assert full.group_method is GroupMethod.CURRENT is full.debate.group_method
     assert full.fidelity["current"].ok and full.fidelity["current"].ari > 0.9
@@ -428,6 +428,10 @@ def test_the_import_keeps_the_version_of_pol_is_math_that_reproduces_its_groups(
     assert sliced.debate.group_method is GroupMethod.LEGACY
     assert sliced.fidelity["legacy"].groups == (2, 2) != sliced.fidelity["current"].groups
     assert sliced.fidelity["legacy"].ari > 0.8 > sliced.fidelity["current"].ari
+    # The report says so, only where the earlier version is used.
+    note = "the earlier version of Pol.is’s method"
+    assert note in client.get(f"/d/{sliced.debate.slug}/report").get_data(as_text=True)
+    assert note not in client.get(f"/d/{full.debate.slug}/report").get_data(as_text=True)
 
 
 def test_an_export_without_groups_keeps_the_current_version(app, tmp_path):

@@ -24,7 +24,7 @@ from .data import NO_POSITION, POSITIONS, DebateData
 
 #: Bumped when the figures change meaning or shape: cached reports of another version are
 #: recomputed (results/cache.py), even for a closed debate whose votes never change again.
-VERSION = 2
+VERSION = 3
 #: Groups smaller than this are never shown on their own: a figure about two people says
 #: how each of them voted.
 MIN_GROUP = 5
@@ -264,6 +264,7 @@ def opinion_groups(data: DebateData) -> tuple[dict, dict[int, int]]:
         "clustered": len(labels),
         "left_out": data.n_participants - len(labels),
         "min_votes": min_votes,
+        "method": data.group_method,
         "groups": [
             {
                 "label": chr(ord("A") + g),
