@@ -20,6 +20,10 @@ Refusal = DomainError | None
 LOGIN_REQUIRED = _l("Log in to take part.")
 JOIN_FIRST = _l("Record your position on the motion first: it is how the debate measures change.")
 ORGANISERS_ONLY = _l("Only the debate's organisers can do this.")
+STAFF_NEED_A_SECOND_FACTOR = _l(
+    "Mediators, organisers and site admins protect their account with two-step login. "
+    "Set it up on your account settings before you continue."
+)
 MEDIATORS_STAY_NEUTRAL = _l(
     "Mediators stay neutral: they do not post arguments or vote in debates they mediate. "
     "Step down as mediator first if you want to take part."
@@ -59,6 +63,11 @@ class Standing:
         return "mediator" in self.roles
 
     @property
+    def is_staff(self) -> bool:
+        """Holds powers over other people: a site admin, an organiser or a mediator."""
+        return self.is_admin or self.is_organiser or self.is_mediator
+
+    @property
     def manages(self) -> bool:
         return self.is_organiser or self.is_admin
 
@@ -72,6 +81,15 @@ def see_emails(who: Standing) -> Refusal:
     if not who.signed_in:
         return NotAllowed(LOGIN_REQUIRED)
     return None if who.is_admin else NotAllowed(_l("Only site administrators can do this."))
+
+
+def act_without_second_factor(who: Standing) -> Refusal:
+    """Staff (site admins, organisers, mediators) hide, sanction and read what others cannot,
+    so their accounts need two-step login before they act. Asked with the standing across
+    the whole site (every role held in any debate: accounts.views.site_standing)."""
+    if who.signed_in and who.is_staff and not who.user.totp_secret:
+        return NotAllowed(STAFF_NEED_A_SECOND_FACTOR)
+    return None
 
 
 # --- seeing and running a debate ------------------------------------------------------------

@@ -20,12 +20,14 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from ..errors import Conflict, NotAllowed, NotFound
+from .. import rules
+from ..errors import Conflict, NotFound
 from ..extensions import db, limiter, login_manager, rate_limit_key
 from ..forms import EmptyForm
 from ..http import safe_next
 from ..models import Argument, ArgumentVote, Debate, Participant, User
 from ..moderation.models import DebateRole
+from ..rules import Standing
 from . import mail, services, sessions, totp
 from .forms import (
     ChangeEmailForm,
@@ -71,10 +73,6 @@ LINK_NOT_VALID = _l(
     "Copy the whole link from the mail, or ask for a new one."
 )
 WRONG_CODE = _l("This code is not the one your app shows now.")
-STAFF_NEED_A_SECOND_FACTOR = _l(
-    "Mediators, organisers and site admins protect their account with two-step login. "
-    "Set it up on your account settings before you continue."
-)
 #: What a staff member without a second factor may still reach (besides accounts.*, api.*).
 OPEN_WITHOUT_SECOND_FACTOR = {
     "static",
@@ -135,12 +133,12 @@ def _local(path) -> str | None:
 # --- staff need a second factor -------------------------------------------------------------
 
 
-def is_staff(user: User) -> bool:
-    """A site admin, or an organiser or mediator of any debate."""
-    if user.is_admin:
-        return True
-    role = select(DebateRole.id).where(DebateRole.user_id == user.id, DebateRole.ended_at.is_(None))
-    return db.session.scalar(role.limit(1)) is not None
+def site_standing(user: User) -> Standing:
+    """Who someone is across the whole site: every role they hold in any debate."""
+    held = select(DebateRole.role).where(
+        DebateRole.user_id == user.id, DebateRole.ended_at.is_(None)
+    )
+    return Standing(user=user, roles=frozenset(str(role) for role in db.session.scalars(held)))
 
 
 @bp.before_app_request
@@ -154,12 +152,13 @@ def staff_need_a_second_factor():
     if endpoint.startswith(("accounts.", "api.")) or endpoint in OPEN_WITHOUT_SECOND_FACTOR:
         return None
     if not current_user.is_authenticated or current_user.totp_secret:
-        return None
-    if not is_staff(current_user):
+        return None  # answered without a query for almost every request
+    refusal = rules.act_without_second_factor(site_standing(current_user))
+    if refusal is None:
         return None
     if request.method in ("GET", "HEAD"):  # the page says why
         return redirect(url_for("accounts.two_factor", next=request.full_path.rstrip("?")))
-    raise NotAllowed(STAFF_NEED_A_SECOND_FACTOR)
+    raise refusal
 
 
 # --- registration ---------------------------------------------------------------------------
@@ -475,7 +474,7 @@ def two_factor():
     """Set up two-step login: the secret and its QR code, confirmed by the password and a
     first code before anything is saved."""
     user = current_user._get_current_object()
-    staff = is_staff(user)
+    staff = site_standing(user).is_staff
     if user.totp_secret:
         if request.method == "POST":
             return redirect(url_for(".two_factor"))
@@ -527,6 +526,6 @@ def disable_two_factor():
         flash(_("Two-step login is off."), "success")
         return redirect(url_for(".settings"))
     page = render_template(
-        "accounts/two_factor.html", enabled=True, form=form, staff=is_staff(user)
+        "accounts/two_factor.html", enabled=True, form=form, staff=site_standing(user).is_staff
     )
     return _private(page, _status(form))
