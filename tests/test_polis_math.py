@@ -1,12 +1,9 @@
 """Pol.is's opinion groups, representative statements and consensus (results/polis_math.py)."""
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from deliberate.polis.files import read_conversation
 from deliberate.results.polis_math import (
     GREEDY_N,
     group_consensus,
@@ -16,8 +13,6 @@ from deliberate.results.polis_math import (
     two_prop_test,
     vote_matrix,
 )
-
-BREXIT = Path(__file__).parent / "data" / "polis" / "brexit-consensus"
 
 
 def planted(groups=3, per_group=40, statements=30, seen=0.7, loyal=0.85, seed=1):
@@ -163,17 +158,4 @@ def test_moderated_out_statements_are_never_representative():
     assert not shown & {0, 1, 2}
 
 
-def test_pol_is_groups_of_brexit_consensus():
-    conversation = read_conversation(BREXIT)
-    order = conversation.arrival_order()
-    result = polis_groups(
-        conversation.vote_matrix(order),
-        order,
-        conversation.comment_ids,
-        excluded_comments=conversation.rejected + conversation.meta,
-    )
-    polis = conversation.groups
-    theirs = np.array([-1 if polis[p] is None else polis[p] for p in result.participant_ids])
-    both = theirs >= 0
-    assert result.k == len(set(theirs[both])) == 2
-    assert adjusted_rand_score(theirs[both], result.labels[both]) >= 0.8
+# Pol.is's own groups of the whole Brexit conversation: tests/test_polis_methods.py.
