@@ -11,7 +11,8 @@ Three views of the same votes:
   representative arguments and the consensus across them, computed as Pol.is does
   (polis_math.py, a port of Pol.is's math: the "in conversation" rule, PCA with mean
   imputation and sparsity scaling, 100 base clusters, 2 to 5 groups by silhouette, repness,
-  group-informed consensus).
+  group-informed consensus; or its earlier version, for an imported conversation whose
+  groups that version drew: Debate.group_method).
 """
 
 from __future__ import annotations
