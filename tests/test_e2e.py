@@ -32,12 +32,18 @@ CHROMIUM_ARGS = [
 MAIN = "/d/un-talks-mali-jnim"
 
 
-@pytest.fixture(scope="module")
-def browser():
+def chromium_path() -> str:
+    """Debian's Chromium, or skip (fail where CI requires the browser tests to run)."""
     if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
         if os.environ.get("DELIBERATE_REQUIRE_BROWSER") == "1":
             pytest.fail(f"Chromium not found at {CHROMIUM}")
         pytest.skip("Chromium is not installed (apt-get install -y chromium)")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="module")
+def browser():
+    chromium_path()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -24,9 +24,7 @@ A fast test runs the whole corpus through the Markdown renderer, without a brows
 
 import html
 import math
-import os
 import re
-import shutil
 import threading
 import time
 import unicodedata
@@ -69,7 +67,7 @@ from deliberate.moderation.models import COMMUNITY_NAME_MAX, NOTE_MAX, RULE_MAX,
 from deliberate.moderation.models import SanctionKind as Sanction
 
 from .conftest import PASSWORD, base_config
-from .test_e2e import CHROMIUM, CHROMIUM_ARGS, watch_csp
+from .test_e2e import CHROMIUM_ARGS, chromium_path, shown, watch_csp
 
 CORPUS = Path(__file__).parent / "data" / "xss_payloads.txt"
 SECRET_KEY = base_config("")["SECRET_KEY"]
@@ -684,11 +682,7 @@ WORKERS = 2
 @pytest.fixture(scope="module")
 def chromium():
     """Chromium's path; each worker launches its own (as test_e2e's browser fixture)."""
-    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
-        if os.environ.get("DELIBERATE_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"Chromium not found at {CHROMIUM}")
-        pytest.skip("Chromium is not installed (apt-get install -y chromium)")
-    return CHROMIUM
+    return chromium_path()
 
 
 @pytest.fixture
@@ -977,10 +971,3 @@ def test_stored_payloads_never_run_in_the_browser(chromium, server, capsys, reco
         print(f"  pages opened: {dict(opened)}; setup {setup:.1f} s, total {elapsed:.1f} s")
     assert problems == [], "\n".join(problems)
     assert missing == {}
-
-
-def shown(locator, why=None):
-    """Waits (by events, up to Playwright's timeout) for the locator to be visible."""
-    from playwright.sync_api import expect
-
-    expect(locator, why).to_be_visible()
