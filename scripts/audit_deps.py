@@ -10,6 +10,11 @@ the per-version URL gives for that release. So this script serves OSV's query AP
 against it. For each package it answers:
 
 - installed version == latest release: the vulnerabilities PyPI lists, as OSV entries;
+- an older version whose every newer release is under LAG_DAYS old: the same, printed as
+  LAGGING. The registry mirror pip installs from trails PyPI by hours to days, so a release
+  made the day before a CI run is not installable yet (a CI run failed that way once); the
+  latest release's advisories still apply to ours (their ranges are checked against our
+  version), and only an advisory fixed in those few days' releases could be missed;
 - any other version, or a name PyPI does not know: HTTP 502 with the reason, which makes
   pip-audit fail. A package that could not be audited never passes.
 
@@ -33,15 +38,17 @@ import subprocess  # nosec B404 # runs pip and pip-audit with fixed argument lis
 import sys
 import tempfile
 import threading
+import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
-from packaging.version import Version
+from packaging.version import InvalidVersion, Version
 
 PROJECT = "deliberate"
 PYPI_JSON = "https://pypi.org/pypi/{}/json"
@@ -53,6 +60,14 @@ GAPS = {
     "scipy": "latest release needs a newer Python",
     "deprecated": "latest release needs a newer Python (limits requires it)",
 }
+
+
+#: How long a newer release may be missing from the registry mirror before it counts as ours
+#: being out of date rather than the mirror being behind.
+LAG_DAYS = 7
+
+#: Tries per package before a network failure makes it "not audited" (and the run fail).
+ATTEMPTS = 4
 
 
 class Projects:
@@ -68,14 +83,20 @@ class Projects:
             if name in self.data:
                 return self.data[name]
         url = PYPI_JSON.format(name)
-        try:
-            # A fixed https URL; the name is a canonical package name from pip.
-            with urllib.request.urlopen(url, timeout=60) as response:  # noqa: S310  # nosec B310
-                found: dict | str = json.load(response)
-        except urllib.error.HTTPError as error:
-            found = f"{url} answered {error.code}"
-        except (OSError, ValueError) as error:
-            found = f"{url} failed: {error}"
+        for attempt in range(ATTEMPTS):
+            try:
+                # A fixed https URL; the name is a canonical package name from pip.
+                with urllib.request.urlopen(url, timeout=60) as response:  # noqa: S310  # nosec B310
+                    found: dict | str = json.load(response)
+                break
+            except urllib.error.HTTPError as error:
+                found = f"{url} answered {error.code}"
+                break  # an answer, not a failure to reach
+            except (OSError, ValueError) as error:
+                # The network failed (a name that did not resolve once, a connection cut):
+                # try again before giving up; after the last try the package is not audited.
+                found = f"{url} failed: {error}"
+                time.sleep(2**attempt)
         with self.lock:
             self.data[name] = found
         return found
@@ -103,13 +124,44 @@ def osv_vulns(name: str, project: dict) -> list[dict]:
     return vulns
 
 
+def first_upload_after(project: dict, version: str) -> datetime | None:
+    """When the oldest release newer than `version` was uploaded (None: no newer release)."""
+    ours = Version(version)
+    times = [
+        datetime.fromisoformat(file["upload_time_iso_8601"].replace("Z", "+00:00"))
+        for release, files in project.get("releases", {}).items()
+        if (newer := parsed(release)) and newer > ours and not newer.is_prerelease
+        for file in files
+        if not file.get("yanked")
+    ]
+    return min(times, default=None)
+
+
+def parsed(release: str) -> Version | None:
+    """A release's version, None for the odd old one that is not PEP 440 ("0.3.2d")."""
+    try:
+        return Version(release)
+    except InvalidVersion:
+        return None
+
+
+def lag(project: dict, version: str) -> str | None:
+    """Why an older `version` is only the mirror trailing PyPI (None if it is not that)."""
+    newer_since = first_upload_after(project, version)
+    if newer_since is None or datetime.now(UTC) - newer_since > timedelta(days=LAG_DAYS):
+        return None
+    latest = project["info"]["version"]
+    hours = (datetime.now(UTC) - newer_since).total_seconds() / 3600
+    return f"{latest} is {hours:.0f} h old; audited with its advisories"
+
+
 def unauditable(projects: Projects, name: str, version: str) -> str | None:
     """Why `name` `version` cannot be audited with this data (None if it can)."""
     project = projects.get(name)
     if isinstance(project, str):
         return f"{name} {version} could not be audited: {project}"
     latest = project["info"]["version"]
-    if Version(version) != Version(latest):
+    if Version(version) != Version(latest) and not lag(project, version):
         return (
             f"{name} {version} could not be audited: PyPI publishes vulnerabilities only "
             f"for the latest release, {latest}"
@@ -219,6 +271,10 @@ def summarise(report: dict, pins: dict[str, str], projects: Projects, gaps: dict
             print(f"VULNERABLE {dep['name']} {dep['version']}: {vuln['id']} (fixed in {fixed})")
     for dep in skipped:
         print(f"NOT AUDITED {dep['name']}: {dep['skip_reason']}")
+    for name, version in sorted(pins.items()):
+        project = projects.get(name)
+        if not isinstance(project, str) and (reason := lag(project, version)):
+            print(f"LAGGING {name} {version}: {reason}")
     unanswered = sorted(set(pins) - set(projects.answered))
     for name in unanswered:
         print(f"NOT AUDITED {name} {pins[name]}: no vulnerability data was served for it")
