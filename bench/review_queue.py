@@ -23,7 +23,7 @@ from deliberate.extensions import db
 from deliberate.models import Argument, Phase, Stance, User, Visibility
 from deliberate.moderation import review
 from deliberate.moderation.models import Role
-from deliberate.moderation.services import appoint, change_phase
+from deliberate.moderation.services import appoint_accepted, change_phase
 from deliberate.rules import Standing
 
 
@@ -54,7 +54,7 @@ def main() -> int:
         debate = debates.start_debate(organiser, "A debate with a very long queue?", "")
         running = Standing(organiser, roles=frozenset({"organiser"}))
         change_phase(running, debate, Phase.OPEN)
-        appoint(running, debate, "Mediator", Role.MEDIATOR)
+        appoint_accepted(running, debate, "Mediator", Role.MEDIATOR)
         db.session.commit()
         started = time.perf_counter()
         base = datetime(2026, 1, 1, tzinfo=UTC)

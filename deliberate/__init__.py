@@ -9,8 +9,8 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import check_production, engine_options, load_config
-from .extensions import babel, csrf, db, limiter, login_manager, migrate
-from .http import IdConverter, refuse_nul_in_url
+from .extensions import babel, compress, csrf, db, limiter, login_manager, migrate
+from .http import IdConverter, choose_locale, refuse_nul_in_url
 from .resources import resource_path
 
 log = logging.getLogger(__name__)
@@ -22,7 +22,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         instance_path=os.environ.get("DELIBERATE_INSTANCE_PATH") or None,
         instance_relative_config=True,
         template_folder=str(resource_path("templates")),
-        static_folder=str(resource_path("static")),
+        static_folder=None,  # served from memory by static_files
     )
     # <int:...> in routes stops at the largest id a database holds (bigger: 404, not a 500),
     # and a NUL anywhere in a URL is a 400 (PostgreSQL cannot compare text holding one).
@@ -39,11 +39,15 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from .accounts import models as _account_models  # noqa: F401 - registers the tables
     from .agreements import models as _agreement_models  # noqa: F401 - registers the tables
+    from .invitations import models as _invitation_models  # noqa: F401 - registers the tables
     from .moderation import models as _moderation_models  # noqa: F401 - registers the tables
     from .results import models as _results_models  # noqa: F401 - registers the tables
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(resource_path("migrations")))
+    # First of the after-request steps to register, so the last to run: it compresses what
+    # the others (masked CSRF tokens, headers) leave.
+    compress.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
@@ -51,16 +55,27 @@ def create_app(test_config: dict | None = None) -> Flask:
     with app.app_context():
         configure_sqlite(db.engine)
 
-    from . import cli, errors_views, headers, observability, templating
+    from . import (
+        cli,
+        errors_views,
+        headers,
+        observability,
+        pagecache,
+        static_files,
+        templating,
+        tokens,
+        versions,  # noqa: F401 - debates' versions follow every flush
+    )
     from .accounts.views import bp as accounts_bp
     from .agreements.views import bp as agreements_bp
     from .api.views import bp as api_bp
     from .debates.views import bp as debates_bp
+    from .invitations.views import bp as invitations_bp
     from .main.views import bp as main_bp
     from .moderation.review_views import bp as review_bp
     from .moderation.views import bp as moderation_bp
     from .privacy.views import bp as privacy_bp
-    from .results import export_views, views  # noqa: F401 - they add routes to results_bp
+    from .results import export_views, jobs, views  # noqa: F401 - views add routes to results_bp
     from .results.blueprint import bp as results_bp
 
     blueprints = (
@@ -70,6 +85,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         moderation_bp,
         review_bp,
         agreements_bp,
+        invitations_bp,
         results_bp,
         api_bp,
         privacy_bp,
@@ -79,9 +95,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.exempt(api_bp)  # read-only JSON; it has no state-changing route
     errors_views.register(app)
     templating.register(app)
+    static_files.register(app, resource_path("static"))
+    pagecache.register(app)
+    tokens.register(app)
+    jobs.register(app)
     cli.register(app)
     observability.register(app)
     headers.register(app)
+    # Inside the proxy fix, so it sees the client's scheme and address as Flask does.
+    app.wsgi_app = pagecache.FastReads(app, app.wsgi_app)
     if app.config["TRUSTED_PROXIES"]:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
@@ -91,15 +113,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 def select_locale() -> str | None:
     from flask import current_app
 
-    languages = current_app.config["LANGUAGES"]
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
-    chosen = request.cookies.get("lang")
-    if chosen in languages:
-        return chosen
-    return (
-        request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
-    )
+    return choose_locale(request, current_app.config)
 
 
 def configure_sqlite(engine: Engine) -> None:

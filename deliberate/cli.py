@@ -1,6 +1,8 @@
 """The `deliberate` command: serve, seed, create-admin, purge, backup, restore, and Flask's
 own (db, routes, shell)."""
 
+import os
+
 import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
@@ -9,13 +11,33 @@ from sqlalchemy import func, select
 
 
 @click.command("seed")
+@click.option(
+    "--remove",
+    is_flag=True,
+    help="Delete every demo debate and demo account instead (a production site's first step).",
+)
+@click.option("--yes", is_flag=True, help="With --remove: do not ask for confirmation.")
 @with_appcontext
-def seed_command():
-    """Create the demo debates (skips those that exist)."""
-    from .seed import seed_demo
+def seed_command(remove, yes):
+    """Create the demo debates (skips those that exist), or remove them all."""
+    from .extensions import db
+    from .seed import remove_demo, seed_demo
 
-    created = seed_demo()
-    click.echo(f"Seeded: {', '.join(created)}" if created else "Demo debates already present.")
+    if not remove:
+        created = seed_demo()
+        click.echo(f"Seeded: {', '.join(created)}" if created else "Demo debates already present.")
+        return
+    counts = remove_demo()
+    summary = ", ".join(f"{name}: {count}" for name, count in counts.items())
+    if not counts["debates"] and not counts["demo accounts"]:
+        db.session.rollback()
+        click.echo("No demo debates or accounts to remove.")
+        return
+    if not yes and not click.confirm(f"Remove for good ({summary})?"):
+        db.session.rollback()
+        raise click.Abort
+    db.session.commit()
+    click.echo(f"Removed ({summary}).")
 
 
 @click.command("create-admin")
@@ -85,6 +107,8 @@ def serve_command(host, port, workers, seed):
     db.session.remove()
     db.engine.dispose()  # workers open their own connections after the fork
     click.echo(f"Deliberate is serving on http://{host}:{port}/  (Ctrl+C stops it)")
+    # Mailed links point here unless the site's address is set (production requires it).
+    os.environ.setdefault("DELIBERATE_PUBLIC_URL", f"http://{host}:{port}")
     run_gunicorn(host, port, workers)
 
 
@@ -101,11 +125,25 @@ def run_gunicorn(host: str, port: int, workers: int) -> None:
             self.cfg.set("threads", 4)
             self.cfg.set("accesslog", None)
             self.cfg.set("graceful_timeout", 10)
+            # gunicorn 24+ opens a control socket at one fixed path in the home folder, which
+            # several servers on one machine (two sites, parallel tests) would contend for.
+            if "control_socket_disable" in self.cfg.settings:
+                self.cfg.set("control_socket_disable", True)
 
         def load(self):
             return create_app()
 
     Server().run()
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+def worker_command(burst):
+    """Compute debates' results queued on Redis (DELIBERATE_REDIS_URL)."""
+    from . import create_app
+    from .results.jobs import work
+
+    work(create_app(), burst=burst)
 
 
 def register(app) -> None:
@@ -120,6 +158,7 @@ def register(app) -> None:
         backup_command,
         restore_command,
         import_polis_command,
+        worker_command,
     ):
         app.cli.add_command(command)
 

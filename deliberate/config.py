@@ -12,6 +12,7 @@ SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name, not a secret  # nose
 ENVIRONMENTS = ("development", "production")
 MIN_SECRET_LENGTH = 32
 MIN_DISTINCT_CHARACTERS = 10
+MIN_RELEASE_BATCH = 5
 #: Words found in sample, placeholder and test keys (compared lower-case, letters and digits
 #: only). All are 8+ characters long, so a random key practically never contains one.
 PLACEHOLDER_MARKERS = (
@@ -47,6 +48,31 @@ def load_config(instance_path: str) -> dict:
         # Test-only switch (the attack run turns limits off so scanners do not see only 429s).
         "RATELIMIT_ENABLED": os.environ.get("DELIBERATE_RATELIMIT_ENABLED", "1") != "0",
         "RATELIMIT_STORAGE_URI": os.environ.get("DELIBERATE_REDIS_URL") or "memory://",
+        # Shared state for every worker and server (rate limits, rendered pages, the
+        # results queue); without it, each process keeps its own.
+        "REDIS_URL": os.environ.get("DELIBERATE_REDIS_URL") or None,
+        # Pages for signed-out readers are kept this long at most (deliberate/pagecache.py;
+        # a change to the debate replaces them at once); 0 turns the cache off.
+        "PAGE_CACHE_SECONDS": int(os.environ.get("DELIBERATE_PAGE_CACHE_SECONDS") or 300),
+        "PAGE_CACHE_MAX_BYTES": 64 * 1024 * 1024,  # per process, without Redis
+        # Results (results/jobs.py): an analysis known to take less than this, or a debate
+        # never analysed with fewer votes than this, is computed in the request; any other
+        # in the background (a queue on Redis, or a thread of each process).
+        "RESULTS_INLINE_SECONDS": 0.25,
+        "RESULTS_INLINE_VOTES": 20_000,
+        # Responses over 500 bytes are compressed (Flask-Compress): Brotli, else gzip.
+        "COMPRESS_ALGORITHM": ["br", "gzip"],
+        "COMPRESS_ALGORITHM_STREAMING": ["br", "gzip"],  # files (static, downloads)
+        "COMPRESS_BR_LEVEL": 5,
+        "COMPRESS_MIMETYPES": [
+            "text/html",
+            "text/css",
+            "text/javascript",
+            "text/csv",
+            "application/javascript",
+            "application/json",
+            "image/svg+xml",
+        ],
         "RATELIMIT_HEADERS_ENABLED": True,
         # If Redis goes away, limits fall back to per-process memory rather than failing.
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
@@ -67,8 +93,10 @@ def load_config(instance_path: str) -> dict:
         # Other sessions end after this long without a request, and this long after log-in.
         "SESSION_IDLE_MINUTES": int(os.environ.get("DELIBERATE_SESSION_IDLE_MINUTES") or 120),
         "SESSION_MAX_HOURS": int(os.environ.get("DELIBERATE_SESSION_MAX_HOURS") or 12),
-        # Site admins, organisers and mediators must use two-step login (TOTP).
+        # Site admins, organisers and mediators must use two-step login (TOTP): "staff"; or
+        # site admins only: "admins". DELIBERATE_REQUIRE_STAFF_TOTP=0 asks it of nobody (tests).
         "REQUIRE_STAFF_TOTP": os.environ.get("DELIBERATE_REQUIRE_STAFF_TOTP", "1") != "0",
+        "TWO_STEP_FOR": two_step_for(),
         # Mail (accounts/mail.py): smtp://user:password@host:587 (STARTTLS) or smtps://...:465.
         "SMTP_URL": os.environ.get("DELIBERATE_SMTP_URL") or None,
         "MAIL_FROM": os.environ.get("DELIBERATE_MAIL_FROM") or "Deliberate <no-reply@localhost>",
@@ -81,16 +109,52 @@ def load_config(instance_path: str) -> dict:
         "LANGUAGES": {"en": "English", "fr": "Français"},
         "MAX_CONTENT_LENGTH": 256 * 1024,
         "STATIC_VERSION": package_version(),
-        # How the argument tree is cut so pages stay small (see debates/queries.py).
-        "TREE_DEPTH_CAP": 4,
-        "CHILDREN_PER_NODE": 20,
-        "TOP_LEVEL_PER_SIDE": 30,
+        # How much of the argument tree a page shows, so pages stay small on a phone and cost
+        # the same at any debate size (see debates/queries.py): the debate page shows the
+        # first arguments of each side, an argument's page its first replies; each with its
+        # first reply. "Show more" links ask for more, a step at a time.
+        "ARGUMENTS_PER_SIDE": 5,
+        "REPLIES_PER_PAGE": 20,
+        "REPLIES_SHOWN": 1,
         # Privacy (docs/privacy.md): days after which transient personal data is purged
         # (used or expired password resets, read notifications, notes of resolved flags),
         # and how often, at most, each server process runs the purge from a request.
         "PURGE_DAYS": purge_days(),
+        # Figures counted from private choices (motion tallies, communities, the report)
+        # move only once this many people changed something private (results/release.py).
+        "RELEASE_BATCH": release_batch(),
+        # Sign-ups and log-ins from one address (docs/deploy.md, "Rate limits"): raise them
+        # where many people share one address (a workshop's Wi-Fi, a carrier's NAT).
+        "REGISTER_LIMIT": rate_limit("DELIBERATE_REGISTER_LIMIT", "5 per minute;30 per hour"),
+        "LOGIN_LIMIT": rate_limit("DELIBERATE_LOGIN_LIMIT", "10 per minute;60 per hour"),
         "PURGE_INTERVAL_SECONDS": 3600,
     }
+
+
+def two_step_for() -> str:
+    """DELIBERATE_TWO_STEP_FOR: who must use two-step login, "staff" (default) or "admins"."""
+    value = (os.environ.get("DELIBERATE_TWO_STEP_FOR") or "staff").strip().lower()
+    if value not in ("staff", "admins"):
+        raise ConfigError(
+            f"DELIBERATE_TWO_STEP_FOR must be 'staff' (site admins, organisers and mediators) "
+            f"or 'admins' (site admins only), not {value!r}."
+        )
+    return value
+
+
+def rate_limit(name: str, default: str) -> str:
+    """A rate limit in Flask-Limiter's words ("20 per minute;200 per hour"), checked now
+    rather than at the first request it would have to refuse."""
+    from limits import parse_many
+
+    value = (os.environ.get(name) or default).strip()
+    try:
+        parse_many(value)
+    except ValueError:
+        raise ConfigError(
+            f"{name} must read like '20 per minute;200 per hour', not {value!r}."
+        ) from None
+    return value
 
 
 def purge_days() -> int:
@@ -98,6 +162,14 @@ def purge_days() -> int:
     value = (os.environ.get("DELIBERATE_PURGE_DAYS") or "7").strip()
     if not value.isdigit():
         raise ConfigError(f"DELIBERATE_PURGE_DAYS must be a whole number of days, not {value!r}.")
+    return int(value)
+
+
+def release_batch() -> int:
+    """DELIBERATE_RELEASE_BATCH: at least 1 (default 5; 1 turns batching off, for tests)."""
+    value = (os.environ.get("DELIBERATE_RELEASE_BATCH") or "5").strip()
+    if not value.isdigit() or int(value) < 1:
+        raise ConfigError(f"DELIBERATE_RELEASE_BATCH must be a whole number from 1, not {value!r}.")
     return int(value)
 
 
@@ -117,6 +189,17 @@ def check_production(config) -> None:
         return
     if os.environ.get("DELIBERATE_RATELIMIT_ENABLED", "1") == "0":
         raise ConfigError("DELIBERATE_RATELIMIT_ENABLED=0 is for tests, not production.")
+    if release_batch() < MIN_RELEASE_BATCH:
+        raise ConfigError(
+            f"DELIBERATE_RELEASE_BATCH below {MIN_RELEASE_BATCH} is for tests, not production: "
+            "smaller batches let one person's vote or community be singled out."
+        )
+    if not config.get("PUBLIC_URL"):
+        raise ConfigError(
+            "DELIBERATE_PUBLIC_URL is not set. Production needs the site's address "
+            "(https://debate.example.org) for the links in mails: they are never built "
+            "from the Host header a request claims."
+        )
     problem = secret_key_problem(config.get("SECRET_KEY"))
     if problem:
         raise ConfigError(

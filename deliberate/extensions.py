@@ -6,6 +6,7 @@ from hashlib import sha256
 
 from flask import current_app, request
 from flask_babel import Babel
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user
@@ -35,6 +36,13 @@ def rate_limit_key() -> str:
     storage (Redis or memory) or flask-limiter's "limit exceeded" log line."""
     if current_user and current_user.is_authenticated:
         return f"user:{current_user.id}"
+    return address_key()
+
+
+def address_key() -> str:
+    """Per client address (hashed), signed in or not: for the forms that let someone in
+    (log in, register, reset, codes), whose budget must not grow with the number of
+    accounts a client holds sessions of."""
     return f"addr:{hashed_address(get_remote_address())}"
 
 
@@ -58,10 +66,20 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+compress = Compress()
 
 
 def is_read() -> bool:
     return request.method in ("GET", "HEAD", "OPTIONS")
+
+
+def read_or_arriving() -> bool:
+    """Reads, and a workshop's steps in through an invitation (limited per invitation)."""
+    if is_read():
+        return True
+    from .invitations.services import arriving  # it needs the models, which need `db`
+
+    return arriving() is not None
 
 
 #: A backstop over every write of one user (or, signed out, one address), whatever the
@@ -73,5 +91,5 @@ limiter = Limiter(
     key_func=rate_limit_key,
     default_limits=[],
     application_limits=[ALL_WRITES],
-    application_limits_exempt_when=is_read,
+    application_limits_exempt_when=read_or_arriving,
 )

@@ -29,6 +29,17 @@ def refuse_nul_in_url() -> None:
         abort(400)
 
 
+def choose_locale(request, config) -> str:
+    """The language a request's pages are in: the one chosen with the switcher (a cookie),
+    else the browser's preference among ours, else English. (Also read by the page cache's
+    fast path, before Flask, hence the explicit request and config.)"""
+    languages = config["LANGUAGES"]
+    chosen = request.cookies.get("lang")
+    if chosen in languages:
+        return chosen
+    return request.accept_languages.best_match(languages) or config["BABEL_DEFAULT_LOCALE"]
+
+
 def db_int(value: str) -> int:
     """``type=`` for ``request.args.get``: an integer a database column holds (ValueError
     otherwise, so the argument counts as absent)."""

@@ -25,8 +25,12 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
+    select,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import text as sql_text
+from sqlalchemy import true as sa_true
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from .extensions import db
 
@@ -36,6 +40,8 @@ PATH_STEP = 10
 MAX_DEPTH = 60
 MOTION_MAX = 300
 PSEUDONYM_MAX = 40
+#: A pseudonym's key is its confusables skeleton, which can be longer ("m" becomes "rn").
+PSEUDONYM_KEY_MAX = 160
 
 
 def utcnow() -> datetime:
@@ -81,6 +87,14 @@ class GroupMethod(enum.StrEnum):
 
     CURRENT = "current"
     LEGACY = "legacy"
+
+
+class Audience(enum.StrEnum):
+    """Who finds a debate: everyone (listed on the home page and in the API's list), or only
+    people given its link (listed nowhere, and search engines asked not to index it)."""
+
+    PUBLIC = "public"
+    UNLISTED = "unlisted"
 
 
 class DebateFormat(enum.StrEnum):
@@ -139,9 +153,11 @@ class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     #: The only identity ever shown publicly.
     pseudonym: Mapped[str] = mapped_column(String(PSEUDONYM_MAX))
-    #: Case-folded pseudonym; unique so "Amina" and "amina" cannot both exist. NULL for
-    #: accounts nobody can log in to (imported, deleted), whose names need not be unique.
-    pseudonym_key: Mapped[str | None] = mapped_column(String(PSEUDONYM_MAX), unique=True)
+    #: What the pseudonym looks like (accounts/pseudonyms.py: case-folded, confusables
+    #: skeleton); unique, so "Amina", "amina" and "Аmina" (a Cyrillic А) cannot all exist.
+    #: NULL for accounts nobody can log in to (imported, deleted), whose names need not be
+    #: unique.
+    pseudonym_key: Mapped[str | None] = mapped_column(String(PSEUDONYM_KEY_MAX), unique=True)
     #: Lower-cased; seen only by its owner and by admins. NULL once deleted, or imported.
     email: Mapped[str | None] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str | None] = mapped_column(String(255))
@@ -195,6 +211,9 @@ class Debate(db.Model):
     format: Mapped[DebateFormat] = mapped_column(
         str_enum(DebateFormat, "debate_format"), default=DebateFormat.MOTION
     )
+    audience: Mapped[Audience] = mapped_column(
+        str_enum(Audience, "debate_audience"), default=Audience.PUBLIC
+    )
     group_method: Mapped[GroupMethod] = mapped_column(
         str_enum(GroupMethod, "group_method"), default=GroupMethod.CURRENT
     )
@@ -231,8 +250,21 @@ class Debate(db.Model):
     #: Goes up whenever anything the results analysis reads changes (votes, positions,
     #: arguments, visibility, communities), so cached results know they are stale.
     results_version: Mapped[int] = mapped_column(default=0)
+    #: Since when a process has been computing the results (results/jobs.py), so that one
+    #: computation runs at a time whoever asks; NULL when none is running.
+    results_claimed_at: Mapped[datetime | None] = mapped_column(Tz)
     #: The organiser's choice: do downloads name the authors of arguments by pseudonym?
     export_pseudonyms: Mapped[bool] = mapped_column(default=False)
+    #: The language its motion, background and contributions are written in (a BCP 47 tag),
+    #: so pages in another interface language mark them with `lang`.
+    language: Mapped[str] = mapped_column(String(35), default="en")
+    #: Goes up whenever anything the debate's pages show changes (deliberate/versions.py), so
+    #: a page rendered for one version can be served again, and revalidated, until the next.
+    version: Mapped[int] = mapped_column(default=0)
+    #: A caucus (a community the organisers chose before opening) ratifies an agreement
+    #: point when at least this share, in percent, of its declared members endorse it (and
+    #: always more than half of them).
+    ratify_percent: Mapped[int] = mapped_column(default=50)
 
     # The home page shows the organiser of every row.
     organiser: Mapped[User] = relationship(lazy="joined", innerjoin=True)
@@ -251,6 +283,7 @@ class Debate(db.Model):
         CheckConstraint("flag_threshold >= 1", name="flag_threshold_positive"),
         CheckConstraint("premoderation IN ('off', 'first', 'all')", name="premoderation_mode"),
         CheckConstraint("slow_mode_minutes >= 0", name="slow_mode_not_negative"),
+        CheckConstraint("ratify_percent BETWEEN 50 AND 100", name="ratify_percent_range"),
         Index("ix_debate_phase_created", "phase", "created_at"),
     )
 
@@ -308,11 +341,35 @@ class Participant(db.Model):
     )
     #: Their number in the conversation this debate was imported from (Pol.is participant).
     external_id: Mapped[int | None] = mapped_column()
+    #: Whether the vote downloads may hold their votes as a row of their own. False from
+    #: the moment they declare a community or post an argument, and never true again: a
+    #: row could then be tied to their name (authors are named) or solved against the
+    #: per-community figures (docs/threat-model.md). Their votes still count in every total.
+    vote_record_public: Mapped[bool] = mapped_column(default=True, server_default=sa_true())
 
     __table_args__ = (
         UniqueConstraint("debate_id", "user_id"),
         UniqueConstraint("debate_id", "external_id"),
     )
+
+
+#: Arguments a reader cannot read, though counted in Debate.argument_count (which counts
+#: every published argument not deleted): flagged until reviewed, or hidden by a mediator.
+UNREADABLE_WHERE = "visibility IN ('flagged', 'hidden') AND deleted_at IS NULL"
+
+
+def motion_side(stance: Stance | None, parent: Argument | None) -> str | None:
+    """Which side of the motion an argument helps: its own stance at the top level; below,
+    its parent's side if it supports the parent, the other side if it opposes it."""
+    if stance is None:
+        return None
+    if parent is None:
+        return "for" if stance is Stance.PRO else "against"
+    if parent.side is None:
+        return None  # a reply to an open question's statement
+    if stance is Stance.PRO:
+        return parent.side
+    return "against" if parent.side == "for" else "for"
 
 
 class Argument(db.Model):
@@ -327,6 +384,10 @@ class Argument(db.Model):
     #: pro supports its parent (or the motion); con opposes it. NULL for an open question's
     #: top-level statements, which take no side.
     stance: Mapped[Stance | None] = mapped_column(str_enum(Stance, "stance"))
+    #: The side of the motion it helps, "for" or "against", from the parity of con stances
+    #: along its path (a reply opposing an argument against the motion helps "for"); NULL on
+    #: an open question. Set once when posted (motion_side): stances never change.
+    side: Mapped[str | None] = mapped_column(String(8))
     #: Markdown source (empty once deleted) and its sanitised HTML.
     body: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
@@ -358,6 +419,14 @@ class Argument(db.Model):
     )
     #: No reply may be posted under it (cooling-off) until then.
     frozen_until: Mapped[datetime | None] = mapped_column(Tz)
+    #: An edit waiting for a mediator (the argument was held, flagged or moderated before):
+    #: the public keeps reading `body` until a mediator approves this text.
+    pending_body: Mapped[str | None] = mapped_column(Text)
+    #: A reply a merge moved here from the duplicate it answered: an overturned merge moves
+    #: it back.
+    moved_from_id: Mapped[int | None] = mapped_column(
+        ForeignKey("argument.id", ondelete="SET NULL")
+    )
 
     #: Its id in the conversation it was imported from (Pol.is comment-id).
     external_id: Mapped[int | None] = mapped_column()
@@ -377,6 +446,7 @@ class Argument(db.Model):
     debate: Mapped[Debate] = relationship()
 
     __table_args__ = (
+        CheckConstraint("side IN ('for', 'against')", name="side_of_the_motion"),
         CheckConstraint(
             f"deleted_at IS NOT NULL OR length(body) BETWEEN {BODY_MIN} AND {BODY_MAX}",
             name="body_length",
@@ -389,11 +459,61 @@ class Argument(db.Model):
             " AND descendant_count >= reply_count",
             name="counts_not_negative",
         ),
-        Index("ix_argument_debate_parent_score", "debate_id", "parent_id", "score"),
+        # One index per order a page lists arguments in (debates/queries.py): the first N of
+        # one (parent, stance) range are read in order, however many the range holds.
+        Index(
+            "ix_argument_best",
+            "debate_id",
+            "parent_id",
+            "stance",
+            "score",
+            "agree_count",
+            "id",
+        ),
+        Index("ix_argument_new", "debate_id", "parent_id", "stance", "created_at", "id"),
+        Index(
+            "ix_argument_discussed",
+            "debate_id",
+            "parent_id",
+            "stance",
+            "descendant_count",
+            "score",
+            "id",
+        ),
+        # The motion's own arguments once more, without parent_id: PostgreSQL reads an index
+        # in order only past columns compared with "=", not with "IS NULL", so with the
+        # indexes above it sorted every top-level argument of a debate to show the first few.
+        *(
+            Index(
+                f"ix_argument_top_{order}",
+                "debate_id",
+                "stance",
+                *columns,
+                sqlite_where=sql_text("parent_id IS NULL"),
+                postgresql_where=sql_text("parent_id IS NULL"),
+            )
+            for order, columns in (
+                ("best", ("score", "agree_count", "id")),
+                ("new", ("created_at", "id")),
+                ("discussed", ("descendant_count", "score", "id")),
+            )
+        ),
         Index("ix_argument_debate_path", "debate_id", "path"),
+        # The few arguments moderation keeps from readers, so pages count what they can read
+        # (queries.readable_counts) without reading a debate's other rows.
+        Index(
+            "ix_argument_unreadable",
+            "debate_id",
+            sqlite_where=sql_text(UNREADABLE_WHERE),
+            postgresql_where=sql_text(UNREADABLE_WHERE),
+        ),
         Index("ix_argument_parent", "parent_id"),
         Index("ix_argument_queue", "debate_id", "queued_at", "id"),
         CheckConstraint("flag_count >= 0", name="flag_count_not_negative"),
+        CheckConstraint(
+            f"pending_body IS NULL OR length(pending_body) BETWEEN {BODY_MIN} AND {BODY_MAX}",
+            name="pending_body_length",
+        ),
     )
 
     @property
@@ -419,6 +539,17 @@ class Argument(db.Model):
         return f"<Argument {self.id} {self.stance} depth={self.depth}>"
 
 
+# What the home and debate pages count as a debate's arguments: those a reader can read.
+# Loaded with the debate, in the same query, from the partial index ix_argument_unreadable.
+Debate.readable_argument_count = column_property(
+    Debate.argument_count
+    - select(func.count())
+    .where(Argument.debate_id == Debate.id, sql_text(UNREADABLE_WHERE))
+    .correlate_except(Argument)
+    .scalar_subquery()
+)
+
+
 class ArgumentRevision(db.Model):
     """An earlier text of an edited argument; the history the author cannot rewrite."""
 
@@ -434,6 +565,26 @@ class ArgumentRevision(db.Model):
     replaced_at: Mapped[datetime] = mapped_column(Tz, default=utcnow)
 
 
+class DebateRevision(db.Model):
+    """An earlier motion and background of a debate, kept when an organiser edits them: the
+    public history of what participants were told, and who changed it when."""
+
+    __tablename__ = "debate_revision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    debate_id: Mapped[int] = mapped_column(ForeignKey("debate.id", ondelete="CASCADE"))
+    #: The texts before this edit.
+    motion: Mapped[str] = mapped_column(String(MOTION_MAX))
+    background: Mapped[str] = mapped_column(Text, default="")
+    #: Who made the edit, and when (organisers are named publicly, as in the log).
+    edited_by_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="RESTRICT"))
+    edited_at: Mapped[datetime] = mapped_column(Tz, default=utcnow)
+
+    edited_by: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+
+    __table_args__ = (Index("ix_debate_revision_debate_id", "debate_id", "id"),)
+
+
 class ArgumentVote(db.Model):
     """One user's agree (+1), disagree (-1) or pass (0, statements only) on one argument."""
 
@@ -445,6 +596,11 @@ class ArgumentVote(db.Model):
     value: Mapped[int] = mapped_column(SmallInteger)
     created_at: Mapped[datetime] = mapped_column(Tz, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(Tz, default=utcnow, onupdate=utcnow)
+    #: A vote a merge moved here from the duplicate it was cast on: an overturned merge
+    #: moves it back.
+    moved_from_id: Mapped[int | None] = mapped_column(
+        ForeignKey("argument.id", ondelete="SET NULL")
+    )
 
     __table_args__ = (
         UniqueConstraint("argument_id", "user_id"),

@@ -10,6 +10,7 @@ participant at risk must not be identifiable from the server's logs.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -42,28 +43,43 @@ def register(app: Flask) -> None:
 
 def _start() -> None:
     g.request_started = time.perf_counter()
-    incoming = request.headers.get("X-Request-ID", "")
-    g.request_id = incoming if INCOMING_ID.match(incoming) else uuid.uuid4().hex
+    g.request_id = request_id(request.headers.get("X-Request-ID", ""))
+
+
+def request_id(incoming: str) -> str:
+    return incoming if INCOMING_ID.match(incoming) else uuid.uuid4().hex
 
 
 def _finish(response):
     response.headers["X-Request-ID"] = g.request_id
-    duration = (time.perf_counter() - g.request_started) * 1000
+    log_request(
+        g.request_id,
+        request.method,
+        _logged_path(),
+        request.endpoint,
+        response.status_code,
+        g.request_started,
+    )
+    return response
+
+
+def log_request(request_id, method, path, endpoint, status: int, started) -> None:
+    """One JSON line per request, with no personal data."""
+    duration = (time.perf_counter() - started) * 1000
     request_log.info(
         "%s",
         json.dumps(
             {
                 "event": "request",
-                "request_id": g.request_id,
-                "method": request.method,
-                "path": _logged_path(),
-                "endpoint": request.endpoint,
-                "status": response.status_code,
+                "request_id": request_id,
+                "method": method,
+                "path": path,
+                "endpoint": endpoint,
+                "status": status,
                 "duration_ms": round(duration, 1),
             }
         ),
     )
-    return response
 
 
 def _logged_path() -> str:
@@ -103,10 +119,11 @@ def redacted(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def migration_heads(directory: str) -> set[str]:
+@functools.cache  # the migrations ship with the code: read them once per process
+def migration_heads(directory: str) -> frozenset[str]:
     config = Config()
     config.set_main_option("script_location", directory)
-    return set(ScriptDirectory.from_config(config).get_heads())
+    return frozenset(ScriptDirectory.from_config(config).get_heads())
 
 
 def readiness() -> tuple[bool, dict]:

@@ -10,12 +10,24 @@ all ask here; tests/test_rules.py checks the whole table, role by action by phas
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 
 from .errors import DebateClosed, DomainError, NotAllowed, NotFound, RateLimited, WrongPhase
-from .models import MAX_DEPTH, Argument, Debate, Participant, Phase, utcnow
+from .models import MAX_DEPTH, Argument, Debate, Participant, Phase, User, utcnow
 
 Refusal = DomainError | None
+
+
+class Moment:
+    """A time a message names, written in the reader's language when the message is read."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def __str__(self) -> str:
+        return format_datetime(self.value, "medium")
+
 
 LOGIN_REQUIRED = _l("Log in to take part.")
 JOIN_FIRST = _l("Record your position on the motion first: it is how the debate measures change.")
@@ -83,11 +95,39 @@ def see_emails(who: Standing) -> Refusal:
     return None if who.is_admin else NotAllowed(_l("Only site administrators can do this."))
 
 
-def act_without_second_factor(who: Standing) -> Refusal:
+def reset_second_factor(who: Standing, person: User) -> Refusal:
+    """A site admin turns off someone's two-step login (a lost phone, no recovery code left),
+    logged and told to the person; never their own (their settings page does that)."""
+    if not who.signed_in:
+        return NotAllowed(LOGIN_REQUIRED)
+    if not who.is_admin:
+        return NotAllowed(_l("Only site administrators can do this."))
+    if person.id == who.user.id:
+        return NotAllowed(_l("Turn your own two-step login off on your account settings."))
+    return None
+
+
+def read_site_log(who: Standing) -> Refusal:
+    """What site admins did to accounts: for site admins (each person is told of their own)."""
+    if not who.signed_in:
+        return NotAllowed(LOGIN_REQUIRED)
+    return None if who.is_admin else NotAllowed(_l("Only site administrators can do this."))
+
+
+#: Who must use two-step login (the site's setting DELIBERATE_TWO_STEP_FOR).
+TWO_STEP_FOR = ("staff", "admins")
+
+
+def act_without_second_factor(who: Standing, required_of: str = "staff") -> Refusal:
     """Staff (site admins, organisers, mediators) hide, sanction and read what others cannot,
-    so their accounts need two-step login before they act. Asked with the standing across
-    the whole site (every role held in any debate: accounts.views.site_standing)."""
-    if who.signed_in and who.is_staff and not who.user.totp_secret:
+    so their accounts need two-step login before they act ("staff"; a site may ask it of its
+    site admins only: "admins"). Asked for each request with the standing it concerns
+    (accounts.views.request_standing): a site admin everywhere; an organiser or mediator in
+    the debates where they hold that role (accepted), so someone appointed in one debate
+    still reads and takes part in the others as anyone does."""
+    if not who.signed_in or who.user.totp_secret:
+        return None
+    if who.is_admin or (required_of == "staff" and who.is_staff):
         return NotAllowed(STAFF_NEED_A_SECOND_FACTOR)
     return None
 
@@ -111,6 +151,11 @@ def manage_debate(who: Standing, debate: Debate) -> Refusal:
     return None if who.manages else NotAllowed(ORGANISERS_ONLY)
 
 
+def invite(who: Standing, debate: Debate) -> Refusal:
+    """Invitation links and their printed sheets are the organisers' to make and revoke."""
+    return manage_debate(who, debate)
+
+
 def read_results(who: Standing, debate: Debate) -> Refusal:
     """The report, its charts and the downloads are as public as the debate itself."""
     return view_debate(who, debate)
@@ -129,6 +174,25 @@ def edit_ground_rules(who: Standing, debate: Debate) -> Refusal:
     return None
 
 
+def edit_motion(who: Standing, debate: Debate) -> Refusal:
+    """The motion is what people take a position on: it changes only before anyone has."""
+    if not who.manages:
+        return NotAllowed(ORGANISERS_ONLY)
+    if debate.phase is not Phase.DRAFT:
+        return WrongPhase(_l("The motion can only change while the debate is a draft."))
+    return None
+
+
+def edit_background(who: Standing, debate: Debate) -> Refusal:
+    """The background may be corrected while the debate runs; every earlier text stays
+    readable in its public history. A closed debate is a record: it no longer changes."""
+    if not who.manages:
+        return NotAllowed(ORGANISERS_ONLY)
+    if debate.phase is Phase.CLOSED:
+        return DebateClosed()
+    return None
+
+
 def post_mediator_note(who: Standing, debate: Debate) -> Refusal:
     if not who.is_mediator:
         return NotAllowed(_l("Only the debate's mediators can post mediator notes."))
@@ -137,16 +201,49 @@ def post_mediator_note(who: Standing, debate: Debate) -> Refusal:
     return None
 
 
-def step_down(who: Standing, debate: Debate) -> Refusal:
-    return None if who.is_mediator else NotAllowed(_l("You are not a mediator of this debate."))
+def step_down(who: Standing, debate: Debate, role: str = "mediator") -> Refusal:
+    """Leaving a role always works, in any phase; the last organiser may leave too (site
+    admins then run the debate and can appoint others)."""
+    if role in who.roles:
+        return None
+    if role == "organiser":
+        return NotAllowed(_l("You are not an organiser of this debate."))
+    return NotAllowed(_l("You are not a mediator of this debate."))
+
+
+def remove_role(who: Standing, debate: Debate, appointment) -> Refusal:
+    """Organisers remove any mediator or other organiser, and withdraw invitations. One's
+    own role is left by stepping down; the organiser who started the debate is removed
+    only by a site admin (else a co-organiser could take the debate from them)."""
+    if not who.manages:
+        return NotAllowed(ORGANISERS_ONLY)
+    if who.signed_in and appointment.user_id == who.user.id:
+        return NotAllowed(_l("To leave a role of your own, step down."))
+    founder = appointment.role == "organiser" and appointment.user_id == debate.organiser_id
+    if founder and appointment.accepted_at is not None and not who.is_admin:
+        return NotAllowed(
+            _l(
+                "The organiser who started the debate can step down, or be removed by a site "
+                "administrator."
+            )
+        )
+    return None
 
 
 NOT_A_MEDIATOR = _l("Only the debate's mediators can do this.")
 
 
 def review(who: Standing, debate: Debate) -> Refusal:
-    """See the review queue, decide on flagged arguments, freeze threads, set slow mode."""
+    """Decide on flagged arguments, appeals and co-signatures, freeze threads, set slow mode."""
     return None if who.is_mediator else NotAllowed(NOT_A_MEDIATOR)
+
+
+def read_review_queue(who: Standing, debate: Debate) -> Refusal:
+    """See what waits for the mediators. Organisers (and site admins) read it, without the
+    forms, to see whether moderation keeps up; texts still follow read_argument."""
+    if who.is_mediator or who.manages:
+        return None
+    return NotAllowed(_l("Only the debate's organisers and mediators can see the review queue."))
 
 
 def confirm_hide(who: Standing, debate: Debate, argument: Argument) -> Refusal:
@@ -166,11 +263,46 @@ def sanction(who: Standing, debate: Debate, target: Standing) -> Refusal:
     return None
 
 
+def see_person(who: Standing, debate: Debate) -> Refusal:
+    """A mediator's page for one person in the debate: their arguments here (hidden ones
+    too), the decisions and sanctions about them."""
+    return None if who.is_mediator else NotAllowed(NOT_A_MEDIATOR)
+
+
+def see_participants(who: Standing, debate: Debate) -> Refusal:
+    """The list of participants (pseudonym, joined, role, sanctions in force), for those who
+    run the debate. Declared communities never appear there, only as totals elsewhere."""
+    if who.is_mediator or who.manages:
+        return None
+    return NotAllowed(_l("Only the debate's organisers and mediators can see this list."))
+
+
+def lift_sanction(who: Standing, debate: Debate, sanction) -> Refusal:
+    """Any mediator may end a sanction early: leniency needs no second key."""
+    if not who.is_mediator:
+        return NotAllowed(NOT_A_MEDIATOR)
+    if sanction.kind == "warning" or not sanction.in_force(utcnow()):
+        return NotAllowed(_l("Only a sanction in force can be lifted or shortened."))
+    return None
+
+
+def shorten_sanction(who: Standing, debate: Debate, sanction) -> Refusal:
+    refusal = lift_sanction(who, debate, sanction)
+    if refusal is None and sanction.ends_at is None:
+        return NotAllowed(_l("A removal has no end to bring forward: lift it instead."))
+    return refusal
+
+
+def lift_pause(who: Standing, debate: Debate) -> Refusal:
+    """End a cooling-off pause (of the debate or of one thread) before its time."""
+    return None if who.is_mediator else NotAllowed(NOT_A_MEDIATOR)
+
+
 def cosign(
     who: Standing, debate: Debate, issuer_community_id: int | None, issuer_id: int
 ) -> Refusal:
-    """The second key: a different mediator, from a different community (an independent
-    mediator and one who represents a community count as different)."""
+    """The second key, given or declined: a different mediator, from a different community
+    (an independent mediator and one who represents a community count as different)."""
     if not who.is_mediator:
         return NotAllowed(NOT_A_MEDIATOR)
     if who.user.id == issuer_id:
@@ -207,6 +339,16 @@ def draft_agreement(who: Standing, debate: Debate) -> Refusal:
     """Mediators write the outcome document: add, edit and remove its points."""
     if not who.is_mediator:
         return NotAllowed(_l("Only the debate's mediators can draft the agreement."))
+    return None
+
+
+def choose_caucuses(who: Standing, debate: Debate) -> Refusal:
+    """Which communities must ratify the agreement, and the threshold, are chosen before
+    opening: changing them later could turn a result around."""
+    if not who.manages:
+        return NotAllowed(ORGANISERS_ONLY)
+    if debate.phase is not Phase.DRAFT:
+        return WrongPhase(_l("Caucuses and the threshold are chosen before the debate opens."))
     return None
 
 
@@ -253,13 +395,15 @@ def join_debate(who: Standing, debate: Debate) -> Refusal:
 
 
 def record_final_position(who: Standing, debate: Debate) -> Refusal:
+    """A mute stops posting, not saying where one stands: a muted person's final position
+    still counts (else a mute could remove a community from the report's shift)."""
     if debate.is_question:
         return NotAllowed(_l("An open question has no motion to take a position on."))
-    return _take_part(who, debate, open_for=debate.takes_votes)
+    return _take_part(who, debate, open_for=debate.takes_votes, muted_may=True)
 
 
 def declare_community(who: Standing, debate: Debate) -> Refusal:
-    return _take_part(who, debate, open_for=debate.takes_votes)
+    return _take_part(who, debate, open_for=debate.takes_votes, muted_may=True)
 
 
 def post_argument(who: Standing, debate: Debate, parent: Argument | None = None) -> Refusal:
@@ -324,7 +468,9 @@ def delete_argument(who: Standing, debate: Debate, argument: Argument) -> Refusa
     return None
 
 
-def _take_part(who: Standing, debate: Debate, *, open_for: bool) -> Refusal:
+def _take_part(
+    who: Standing, debate: Debate, *, open_for: bool, muted_may: bool = False
+) -> Refusal:
     # The phase comes before "join first": joining would not help, and the phase says why.
     if not who.signed_in:
         return NotAllowed(LOGIN_REQUIRED)
@@ -334,15 +480,20 @@ def _take_part(who: Standing, debate: Debate, *, open_for: bool) -> Refusal:
         return NotAllowed(MEDIATORS_STAY_NEUTRAL)
     if who.participant is None:
         return NotAllowed(JOIN_FIRST)
-    return _sanctioned(who)
+    return _sanctioned(who, muted_may=muted_may)
 
 
-def _sanctioned(who: Standing) -> Refusal:
+def _sanctioned(who: Standing, *, muted_may: bool = False) -> Refusal:
     if who.sanctioned("removal"):
         return NotAllowed(_l("A mediator removed you from this debate. You can still read it."))
-    if who.sanctioned("mute"):
+    mute = who.sanctioned("mute")
+    if mute and not muted_may:
         return NotAllowed(
-            _l("A mediator muted you in this debate for a while. You can still read it.")
+            _l(
+                "A mediator muted you in this debate until %(until)s. You can still read it "
+                "and record where you stand on the motion.",
+                until=Moment(mute.ends_at),
+            )
         )
     return None
 
@@ -369,6 +520,15 @@ def _cooling_off(who: Standing, debate: Debate, parent: Argument | None) -> Refu
     minutes = max(debate.slow_mode_minutes or 0, slow.interval_minutes if slow else 0)
     last = who.participant.last_posted_at
     if minutes and last and now < last + timedelta(minutes=minutes):
+        if slow and slow.interval_minutes == minutes:
+            return RateLimited(
+                _l(
+                    "A mediator put you in slow mode until %(until)s: one post every %(n)d "
+                    "minutes. Please wait a little.",
+                    n=minutes,
+                    until=Moment(slow.ends_at),
+                )
+            )
         return RateLimited(
             _l("Slow mode: one post every %(n)d minutes. Please wait a little.", n=minutes)
         )

@@ -1,15 +1,20 @@
 """What every template can use."""
 
+import functools
 import re
+from datetime import date
 from decimal import Decimal
 
+from babel.dates import format_date
 from babel.numbers import format_percent
 from flask import request
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import format_datetime, format_decimal, get_locale
 from flask_login import current_user
 from jinja2 import FileSystemLoader
+from markupsafe import Markup
 
 from . import rules
+from .markup import excerpt
 
 
 class UnindentingLoader(FileSystemLoader):
@@ -30,9 +35,12 @@ def register(app):
     # ...and the blank lines that block tags leave behind.
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
-    app.jinja_env.globals.update(rules=rules, allowed=rules.allowed, current_locale=get_locale)
+    app.jinja_env.globals.update(
+        rules=rules, allowed=rules.allowed, current_locale=get_locale, lang_attr=lang_attr
+    )
+    app.jinja_env.filters["excerpt"] = excerpt
     app.jinja_env.filters["datetime"] = lambda value: format_datetime(value, "medium")
-    app.jinja_env.filters["date"] = lambda value: format_date(value, "medium")
+    app.jinja_env.filters["date"] = day
     app.jinja_env.filters["iso"] = lambda value: value.isoformat(timespec="minutes")
     app.jinja_env.filters["percent"] = percent
     # Figures in the reader's convention: 13.6 in English, 13,6 in French.
@@ -53,6 +61,25 @@ def register(app):
 
             unread = unread_count(current_user)
         return {"request_path": request.full_path.rstrip("?"), "unread_count": unread}
+
+
+def day(moment) -> str:
+    """A date in the reader's language ("7 déc. 2026"). Lists show dozens of dates, most
+    of them the same few days: each is formatted once per language (times are in UTC)."""
+    return _day(moment.date(), str(get_locale()))
+
+
+@functools.lru_cache(maxsize=2048)
+def _day(value: date, locale: str) -> str:
+    return format_date(value, "medium", locale=locale)
+
+
+def lang_attr(debate) -> Markup:
+    """` lang="xx"` on a debate's own text when the page is in another language, so browsers
+    and screen readers read it in the right one."""
+    if debate.language == str(get_locale()):
+        return Markup("")
+    return Markup(' lang="%s"') % debate.language
 
 
 def percent(part: int, whole: int) -> int:

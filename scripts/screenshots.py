@@ -3,7 +3,8 @@
     python scripts/screenshots.py [OUTPUT_DIR]     (default: docs/screenshots)
 
 Starts `deliberate serve` on a fresh instance (seeded), registers a participant, and saves
-PNGs of the home, debate, argument and report pages as a reader and as a participant. Uses Debian's
+PNGs of the home, debate, argument and report pages as a reader, the debate page as a signed-in
+visitor who has not joined, and as a participant. Uses Debian's
 Chromium (/usr/bin/chromium) through Playwright; nothing is downloaded.
 
 Registering takes the link mailed to the address. With no DELIBERATE_SMTP_URL the server (in
@@ -97,6 +98,7 @@ def main() -> None:
                     )
                 register(page, f"Reviewer {name}", f"{name}@example.org", log_path)
                 page.goto(DEBATE)
+                page.screenshot(path=out / f"debate-signed-in-{name}.png")
                 page.get_by_role("radio", name="Undecided").check()
                 page.get_by_label("I accept the ground rules").check()
                 page.get_by_role("button", name="Record my opening position").click()

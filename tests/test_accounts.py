@@ -3,7 +3,6 @@
 import logging
 import re
 import secrets
-import shutil
 import smtplib
 
 import pytest
@@ -11,10 +10,11 @@ from argon2 import PasswordHasher
 from sqlalchemy import select
 
 from deliberate.accounts import clock, mail, passwords, services
-from deliberate.extensions import db
+from deliberate.config import ConfigError, load_config
+from deliberate.extensions import db, limiter
 from deliberate.models import User
 
-from .conftest import CSRF_FIELD, PASSWORD, FreshContextClient, base_config, post
+from .conftest import CSRF_FIELD, PASSWORD, base_config, post
 
 NEW_PASSWORD = "a brand new passphrase"
 CSRF_VALUE = re.compile(r'(name="csrf_token"[^>]*value=")[^"]+(")')
@@ -152,7 +152,7 @@ def test_the_deleted_account_label_is_reserved(client, app, pseudonym):
 def test_the_deleted_account_label_is_reserved_in_every_language(client, app, monkeypatch):
     from flask_babel import get_locale
 
-    from deliberate.privacy import services as privacy
+    from deliberate.accounts import pseudonyms
 
     class Label:
         """The label as a translation would give it."""
@@ -160,8 +160,9 @@ def test_the_deleted_account_label_is_reserved_in_every_language(client, app, mo
         def __str__(self):
             return {"fr": "Ancien participant"}.get(get_locale().language, "Former participant")
 
-    monkeypatch.setattr(privacy, "FORMER_PARTICIPANT", Label())
-    assert privacy.reserved_pseudonym_keys() == {"former participant", "ancien participant"}
+    monkeypatch.setattr(pseudonyms, "FORMER_PARTICIPANT", Label())
+    keys = {pseudonyms.pseudonym_key(name) for name in ("Former participant", "Ancien participant")}
+    assert pseudonyms.reserved_keys() == keys
     for pseudonym in ("Ancien participant", "Former participant"):
         response = register(client, pseudonym=pseudonym)
         assert response.status_code == 400, pseudonym
@@ -270,7 +271,7 @@ def test_a_registration_link_works_once_for_a_day_and_cannot_be_forged(client, a
     frozen.advance(hours=23)
     assert post(client, link, {"pseudonym": "Mariam K", "password": PASSWORD}).status_code == 302
     other = app.test_client()
-    assert post(other, link, {"pseudonym": "Mariam K", "password": PASSWORD}).status_code == 409
+    assert post(other, link, {"pseudonym": "Mariam K", "password": PASSWORD}).status_code == 404
     register(other, email="late@example.org")
     late = link_in(outbox(app)[-1])
     frozen.advance(hours=24, minutes=1)
@@ -327,10 +328,8 @@ def test_logout_needs_a_post_with_csrf(client, auth, make_user):
     assert client.get("/account").status_code == 200
 
 
+@pytest.mark.seeded
 def test_demo_accounts_cannot_log_in(client, app):
-    from deliberate.seed import seed_demo
-
-    seed_demo()
     assert services.authenticate("amina@demo.deliberate.invalid", "!demo-account") is None
     assert services.authenticate("amina@demo.deliberate.invalid", "") is None
 
@@ -352,22 +351,6 @@ def test_an_outdated_hash_is_upgraded_on_login(app, make_user):
 
 
 # --- rate limits per account and per address -----------------------------------------------
-
-
-@pytest.fixture
-def limited(app, database_url, make_app, tmp_path):
-    """An app with rate limits on. Built after `app`: the limiter is one object, and the
-    last app it was bound to decides whether it is on."""
-    url = database_url
-    if url.startswith("sqlite"):
-        copy = tmp_path / "limited.sqlite3"
-        shutil.copyfile(url.removeprefix("sqlite:///"), copy)
-        url = f"sqlite:///{copy}"
-    app = make_app({**base_config(url), "RATELIMIT_ENABLED": True})
-    app.test_client_class = FreshContextClient
-    with app.app_context():
-        yield app
-        db.session.remove()
 
 
 def test_log_in_is_limited_per_account_from_any_address(limited, make_user):
@@ -406,6 +389,35 @@ def test_mail_to_one_address_is_limited(limited):
         statuses.append(response.status_code)
     assert statuses == [302] * 3 + [429]
     assert len(outbox(limited)) == 3
+
+
+def test_one_address_shared_by_many_signs_up_within_its_setting(limited):
+    """A workshop's Wi-Fi (or a carrier's NAT) is one address for everyone behind it: by
+    default its sixth sign-up in a minute waits; DELIBERATE_REGISTER_LIMIT raises that."""
+
+    def sign_ups(count: int) -> list[int]:
+        statuses = []
+        for n in range(count):
+            client = limited.test_client()
+            form = {
+                "pseudonym": f"Workshop {len(outbox(limited))} {n}",
+                "email": f"w{n}@example.org",
+            }
+            statuses.append(post(client, "/register", form).status_code)
+        return statuses
+
+    assert sign_ups(6) == [302] * 5 + [429]
+    limited.config["REGISTER_LIMIT"] = "60 per minute;300 per hour"
+    limiter.reset()
+    assert sign_ups(40) == [302] * 40
+
+
+def test_rate_limit_settings_are_checked_at_start_up(monkeypatch, tmp_path):
+    monkeypatch.setenv("DELIBERATE_LOGIN_LIMIT", "lots of tries")
+    with pytest.raises(ConfigError, match="DELIBERATE_LOGIN_LIMIT"):
+        load_config(str(tmp_path))
+    monkeypatch.setenv("DELIBERATE_LOGIN_LIMIT", "30 per minute;300 per hour")
+    assert load_config(str(tmp_path))["LOGIN_LIMIT"] == "30 per minute;300 per hour"
 
 
 # --- the settings page: email and password, with the password asked again -------------------
@@ -537,6 +549,7 @@ def test_without_smtp_production_sends_and_logs_nothing_personal(database_url, m
         "MAIL_BACKEND": None,
         "PRODUCTION": True,
         "SECRET_KEY": strong_key,
+        "PUBLIC_URL": "https://debate.example.org",
     }
     app = make_app(config)
     assert isinstance(app.extensions["deliberate.mail"], mail.DisabledBackend)

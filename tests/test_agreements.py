@@ -11,9 +11,9 @@ from deliberate.agreements import services as agreements
 from deliberate.agreements.models import AgreementPoint, Endorsement, PointKind
 from deliberate.errors import InvalidInput, NotAllowed
 from deliberate.extensions import db
-from deliberate.models import Visibility
+from deliberate.models import Phase, Visibility
 from deliberate.moderation import services as moderation
-from deliberate.moderation.models import LogEntry, Role
+from deliberate.moderation.models import LogEntry, Notification, Role
 
 from .conftest import count_queries, post, standing
 
@@ -51,7 +51,9 @@ def debate(make_user, make_debate):
     organiser = make_user(pseudonym="Organiser Awa", email="organiser@example.org")
     debate = make_debate(organiser=organiser)
     make_user(pseudonym="Mediator Sekou", email="mediator@example.org")
-    moderation.appoint(standing(organiser, debate), debate, "Mediator Sekou", Role.MEDIATOR)
+    moderation.appoint_accepted(
+        standing(organiser, debate), debate, "Mediator Sekou", Role.MEDIATOR
+    )
     db.session.commit()
     return debate
 
@@ -193,13 +195,16 @@ def test_a_participant_endorses_objects_and_withdraws_with_one_row(
     response = post(client, url, {"value": "1"})
     assert response.status_code == 302 and response.headers["Location"].endswith("#p1")
     assert answers(point) == [1]
-    assert "1 endorsement · 0 objections" in client.get(page).get_data(as_text=True)
+    # The participant sees their answer pressed; the page gives no total that would say it
+    # to others (one person outside any community shown: test_no_overall_figure_...).
+    html = client.get(page).get_data(as_text=True)
+    assert 'value="1" class="vote" aria-pressed="true"' in html and "1 endorsement" not in html
     assert post(client, url, {"value": "1"}).status_code == 302  # again: no second row
     assert answers(point) == [1]
     assert post(client, url, {"value": "-1"}).status_code == 302
     assert answers(point) == [-1]
     html = client.get(page).get_data(as_text=True)
-    assert "0 endorsements · 1 objection" in html and "Withdraw my answer" in html
+    assert "1 objection" not in html and "Withdraw my answer" in html
     assert re.search(r'value="-1" class="vote" aria-pressed="true"', html)
     assert post(client, url, {"value": ""}).status_code == 302
     assert answers(point) == []
@@ -318,7 +323,8 @@ def test_a_community_under_five_is_never_shown_and_cannot_ratify(client, debate,
     point = add()
     answer(communities["Youth"], point, 1)
     html = client.get(f"/d/{debate.slug}/agreement").get_data(as_text=True)
-    assert "4 endorsements" in html
+    # The four of them are everyone outside Herders and Farmers: no total says they endorsed.
+    assert "4 endorsements" not in html
     assert "Herders: 0 of 5 endorse" in html and "Youth" not in html
     tally = agreements.tallies(debate)[point.id]
     assert "Youth" not in {c.name for c in tally.communities}
@@ -348,7 +354,9 @@ def test_tallies_take_the_same_number_of_queries_for_3_or_30_points(
 
     few = debate
     many = make_debate(motion="Should the market move to the river bank?")
-    moderation.appoint(standing(many.organiser, many), many, mediator.pseudonym, Role.MEDIATOR)
+    moderation.appoint_accepted(
+        standing(many.organiser, many), many, mediator.pseudonym, Role.MEDIATOR
+    )
     db.session.commit()
     for n in range(3):
         point = add(f"Point {n} of the small agreement.")
@@ -437,20 +445,93 @@ def test_an_invalid_point_keeps_the_typed_text(client, debate, add):
     assert numbered(debate) == [(1, TEXT)]
 
 
-def test_rewording_a_point_withdraws_its_answers_but_relinking_keeps_them(
+def test_any_change_of_substance_reopens_endorsement_and_tells_who_answered(
     app, debate, add, mediator, make_user, join, make_argument
 ):
     point = add()
-    argument = make_argument(debate)
-    agreements.endorse(join(make_user(), debate), point, 1)
+    argument, other = make_argument(debate), make_argument(debate)
+    endorser = make_user()
+    agreements.endorse(join(endorser, debate), point, 1)
     db.session.commit()
     who = standing(mediator, debate)
-    assert agreements.edit_point(who, point, "common_ground", TEXT, [argument.id]) == 0
+    assert agreements.edit_point(who, point, "common_ground", TEXT, []) == 0  # no change
     assert answers(point) == [1]
-    assert agreements.edit_point(who, point, PointKind.DISAGREEMENT, TEXT, [argument.id]) == 1
+    # Citing other arguments changes what the endorsers endorsed: their answers go.
+    assert agreements.edit_point(who, point, "common_ground", TEXT, [argument.id]) == 1
+    db.session.commit()
+    assert answers(point) == []
+    assert notices(endorser) == ["agreement_reopened"]
+    agreements.endorse(standing(endorser, debate), point, 1)
+    assert agreements.edit_point(who, point, "common_ground", TEXT, [other.id]) == 1
+    agreements.endorse(standing(endorser, debate), point, 1)
+    assert agreements.edit_point(who, point, PointKind.DISAGREEMENT, TEXT, [other.id]) == 1
     db.session.commit()
     assert answers(point) == [] and point.kind is PointKind.DISAGREEMENT
     assert db.session.scalar(select(func.count()).select_from(AgreementPoint)) == 1
+
+
+def notices(user) -> list[str]:
+    return list(
+        db.session.scalars(
+            select(Notification.kind)
+            .where(Notification.user_id == user.id, Notification.kind.like("agreement_%"))
+            .order_by(Notification.id)
+        )
+    )
+
+
+def test_caucuses_chosen_before_opening_ratify_whatever_their_size(
+    client, make_user, make_debate, join
+):
+    organiser = make_user(email="organiser@example.org")
+    debate = make_debate(organiser=organiser, phase="draft")
+    running = standing(organiser, debate)
+    moderation.set_communities(running, debate, ["Herders", "Women's associations", "Youth"])
+    herders, women, youth = moderation.communities(debate)
+    db.session.commit()
+    login(client, "organiser@example.org")
+    response = post(
+        client,
+        f"/d/{debate.slug}/caucuses",
+        {"caucuses": [str(herders.id), str(women.id)], "percent": "67"},
+    )
+    assert response.status_code == 302
+    assert (herders.caucus, women.caucus, youth.caucus, debate.ratify_percent) == (
+        True,
+        True,
+        False,
+        67,
+    )
+    moderation.change_phase(running, debate, Phase.OPEN)
+    mediator = make_user(pseudonym="Mediator Sekou")
+    moderation.appoint_accepted(running, debate, "Mediator Sekou", Role.MEDIATOR)
+    db.session.commit()
+    refused = post(client, f"/d/{debate.slug}/caucuses", {"caucuses": [], "percent": "50"})
+    assert refused.status_code == 409 and herders.caucus  # chosen before opening, for good
+    members = {}
+    for community, size in ((herders, 5), (women, 2), (youth, 4)):
+        members[community.name] = []
+        for _ in range(size):
+            who = join(make_user(), debate)
+            moderation.declare_community(who, debate, community.id)
+            members[community.name].append(standing(who.user, debate))
+    db.session.commit()
+    point = agreements.add_point(standing(mediator, debate), debate, "common_ground", TEXT)
+    db.session.commit()
+    answer(members["Herders"][:4], point, 1)  # 80%: at least two thirds
+    answer(members["Women's associations"][:1], point, 1)  # 1 of 2: not yet
+    html = client.get(f"/d/{debate.slug}/agreement").get_data(as_text=True)
+    assert "Herders: 4 of 5 endorse, 0 object" in html
+    assert "Women&#39;s associations: not yet" in html and "of 2" not in html
+    assert "at least two thirds of its declared members" in html
+    assert "Youth" not in html and "Ratified" not in html
+    answer(members["Women's associations"][1:], point, 1)
+    html = client.get(f"/d/{debate.slug}/agreement").get_data(as_text=True)
+    assert "Women&#39;s associations: <b>ratified</b>" in html and "Ratified" in html
+    assert agreements.ratified_points(debate) == [point]
+    # Three of five herders is more than half, but short of two thirds.
+    answer(members["Herders"][3:4], point, None)
+    assert not agreements.tallies(debate)[point.id].ratified
 
 
 def test_a_cited_argument_that_moderation_hides_is_linked_but_never_quoted(
@@ -462,3 +543,37 @@ def test_a_cited_argument_that_moderation_hides_is_linked_but_never_quoted(
     db.session.commit()
     html = client.get(f"/d/{debate.slug}/agreement").get_data(as_text=True)
     assert f"/a/{argument.id}" in html and "Words a mediator had to hide" not in html
+
+
+def test_no_overall_figure_gives_away_the_answers_of_a_few_people(
+    client, make_user, make_debate, join
+):
+    """The overall endorsements minus the herders' are the answers of everyone else: when
+    that is two women, the overall figures are not shown (only the caucuses' own)."""
+    organiser = make_user()
+    debate = make_debate(organiser=organiser, phase="draft")
+    running = standing(organiser, debate)
+    moderation.set_communities(running, debate, ["Herders", "Women's associations"])
+    herders, women = moderation.communities(debate)
+    moderation.change_phase(running, debate, Phase.OPEN)
+    mediator = make_user(pseudonym="Mediator Sekou")
+    moderation.appoint_accepted(running, debate, "Mediator Sekou", Role.MEDIATOR)
+    people = []
+    for community, size in ((herders, 5), (women, 2)):
+        for _ in range(size):
+            who = join(make_user(), debate)
+            moderation.declare_community(who, debate, community.id)
+            people.append(standing(who.user, debate))
+    db.session.commit()
+    point = agreements.add_point(standing(mediator, debate), debate, "common_ground", TEXT)
+    db.session.commit()
+    answer(people, point, 1)
+    html = client.get(f"/d/{debate.slug}/agreement").get_data(as_text=True)
+    assert "Herders: 5 of 5 endorse, 0 object" in html
+    assert "7 endorsements" not in html and "objection" not in html
+    assert not agreements.tallies(debate)[point.id].totals_shown
+    # Five more, undeclared: the rest is now seven people, and the totals return.
+    for _ in range(5):
+        join(make_user(), debate)
+    db.session.commit()
+    assert agreements.tallies(debate)[point.id].totals_shown

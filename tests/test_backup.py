@@ -17,7 +17,6 @@ from deliberate import create_app
 from deliberate.extensions import db
 from deliberate.models import Argument, Debate, Visibility
 from deliberate.results.cache import results_for
-from deliberate.seed import seed_demo
 
 from .conftest import base_config, empty_tables
 
@@ -25,9 +24,9 @@ SCRATCH_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
 def seed() -> None:
-    """The demo debates, their cached results (JSON columns), and an argument merged into a
-    later one (a reference the restore can only set once the later row exists)."""
-    seed_demo()
+    """To the demo debates (tests marked `seeded`), add their cached results (JSON columns)
+    and an argument merged into a later one (a reference the restore can only set once the
+    later row exists)."""
     for debate in db.session.scalars(select(Debate)):
         results_for(debate)
     first, last = db.session.execute(select(func.min(Argument.id), func.max(Argument.id))).one()
@@ -99,6 +98,7 @@ def refused(result, message: str) -> None:
     assert message in result.output, result.output
 
 
+@pytest.mark.seeded
 def test_portable_round_trip_and_new_rows_after_it(
     runner, tmp_path, make_debate, make_argument, make_user, vote
 ):
@@ -120,6 +120,7 @@ def test_portable_round_trip_and_new_rows_after_it(
     vote(make_user(), argument, 1)
 
 
+@pytest.mark.seeded
 def test_portable_restore_refuses_a_database_with_data(runner, tmp_path):
     seed()
     path = tmp_path / "site.jsonl.gz"
@@ -151,6 +152,7 @@ def add_a_value_to_a_vote(lines):
     return number
 
 
+@pytest.mark.seeded
 def test_malformed_portable_backup_fails_naming_the_line_and_leaves_nothing(runner, tmp_path):
     seed()
     good = tmp_path / "site.jsonl.gz"
@@ -158,7 +160,7 @@ def test_malformed_portable_backup_fails_naming_the_line_and_leaves_nothing(runn
     empty_database()
     for change, message in (
         (truncate_last_line, "not JSON"),
-        (add_a_value_to_a_vote, "7 values for 6 columns"),
+        (add_a_value_to_a_vote, "8 values for 7 columns"),
     ):
         bad = tmp_path / "bad.jsonl.gz"
         shutil.copyfile(good, bad)
@@ -184,6 +186,7 @@ def native_suffix() -> str:
     return ".dump"
 
 
+@pytest.mark.seeded
 def test_native_backup_and_restore(runner, tmp_path, make_user):
     path = tmp_path / f"site{native_suffix()}"
     seed()
@@ -237,6 +240,7 @@ def scratch_postgres():
             server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@pytest.mark.seeded
 def test_moving_from_sqlite_to_postgresql(app, runner, tmp_path, request):
     if db.engine.dialect.name != "sqlite":
         pytest.skip("the move starts from SQLite")

@@ -181,10 +181,10 @@ def test_heatmap_cells_and_labels(ctx):
     titles = [t.text for t in root.iter(f"{NS}title")]
     assert HEATMAP["rows"][0]["excerpt"] in titles
     assert "Fulani herders: 82% agreed (11 votes)" in titles
-    assert "Military operations alone have never…" in text
+    assert "Military operations alone have…" in text
     assert "Fulani herders: 82% agreed (11 votes)" in desc(root)
-    # Diverging colours (full agreement is the "for" green), each label readable on its cell.
-    assert root.find(f".//{NS}rect[@fill='#1f6f5c']") is not None
+    # Diverging colours (full agreement is the "for" teal), each label readable on its cell.
+    assert root.find(f".//{NS}rect[@fill='{charts._agree_colour(1.0)}']") is not None
     cells = [(g.find(f"{NS}rect"), g.find(f"{NS}text")) for g in root.iter(f"{NS}g")]
     cells = [(rect.get("fill"), text.get("fill")) for rect, text in cells if rect is not None]
     assert len(cells) == 6
@@ -267,21 +267,22 @@ def test_opinion_map_without_groups_is_empty(ctx, status):
 def test_tree_icicle(ctx):
     root = parse(charts.tree_icicle(TREE, "tree"))
     words = desc(root)
-    assert "4 arguments: 2 pro, 2 con." in words
-    assert "Pro argument #17 (28 votes in its branch)" in words
+    # Grouped by the side of the motion each branch helps, in the pages' words.
+    assert "4 arguments: 2 for the motion, 2 against." in words
+    assert "Argument for #17 (28 votes in its branch)" in words
     titles = [t.text for t in root.iter(f"{NS}title")]
-    assert "Pro argument #17 · 23 votes" in titles and "Con argument #19 · 0 votes" in titles
+    assert "Argument for #17 · 23 votes" in titles and "Argument against #19 · 0 votes" in titles
     # The widest branch first, and an unvoted argument still gets some width.
     layer = [r for r in root.iter(f"{NS}rect") if r.get("y") == "28" and r.get("height") == "26"]
     widths = {r.find(f"{NS}title").text: float(r.get("width")) for r in layer}
-    assert widths["Pro argument #17 · 23 votes"] > widths["Con argument #19 · 0 votes"] > 2
+    assert widths["Argument for #17 · 23 votes"] > widths["Argument against #19 · 0 votes"] > 2
     assert charts.tree_icicle({"nodes": []}, "tree") == Markup("")
 
 
 def test_tree_icicle_folds_deep_replies(ctx):
     chain = [[i, i - 1, "pro", 1, i - 1] for i in range(1, 21)]
     root = parse(charts.tree_icicle({"nodes": chain}, "tree"))
-    drawn = [t.text for t in root.iter(f"{NS}title") if t.text.startswith("Pro argument")]
+    drawn = [t.text for t in root.iter(f"{NS}title") if t.text.startswith("Argument for")]
     assert len(drawn) == charts.MAX_LAYERS - 1  # layer 0 is the motion
     assert "deep are counted in their ancestors' width" in desc(root)
 
@@ -300,6 +301,11 @@ def test_tree_icicle_stays_small_for_5000_arguments(ctx, shape):
         nodes.append([i, parent, rng.choice(["pro", "con"]), votes, 0])
     svg = charts.tree_icicle({"nodes": nodes}, "tree")
     assert len(svg.encode()) < 400_000
+    # What the report keeps of the tree is bounded by what can be drawn, not by its size.
+    summary = charts.summarise_tree(nodes)
+    per_layer = (charts.WIDTH - 8) / charts.MIN_WIDTH
+    assert len(summary["branches"]) + len(summary["folded"]) < charts.MAX_LAYERS * per_layer
+    assert charts.tree_icicle(summary, "tree") == svg
     root = parse(svg)
     # Titles only on nodes wide enough to point at.
     for rect in root.iter(f"{NS}rect"):

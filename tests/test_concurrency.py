@@ -119,7 +119,7 @@ def assert_clean(replies: list[Reply], server: Server, duplicate: set[int]) -> c
     ]
     assert not unexpected, f"{statuses}: {unexpected[:3]}"
     assert any(200 <= reply.status < 400 for reply in replies), statuses
-    assert not server.errors_logged(), server.log_tail()
+    assert not server.errors_logged(), server.errors_context()
     return statuses
 
 
@@ -265,7 +265,9 @@ def test_one_user_endorsing_a_point_50_times_at_once_keeps_one_endorsement(
     organiser = make_user()
     debate = make_debate(organiser=organiser)
     mediator = make_user(pseudonym="Mediator Sekou")
-    moderation.appoint(standing(organiser, debate), debate, "Mediator Sekou", Role.MEDIATOR)
+    moderation.appoint_accepted(
+        standing(organiser, debate), debate, "Mediator Sekou", Role.MEDIATOR
+    )
     point = agreements.add_point(
         standing(mediator, debate), debate, "common_ground", "Both sides want a safe well."
     )
@@ -435,7 +437,7 @@ def test_the_login_limit_holds_across_workers_with_redis(serve, make_user):
     assert len(by_worker) == server.workers
     # 400: the form says the password is wrong; 429: the limit, whichever worker counts.
     assert statuses == {400: LOGIN_LIMIT, 429: len(answers) - LOGIN_LIMIT}
-    assert not server.errors_logged(), server.log_tail()
+    assert not server.errors_logged(), server.errors_context()
 
 
 # --- crash safety --------------------------------------------------------------------------

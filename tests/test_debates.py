@@ -153,7 +153,8 @@ def test_motion_positions_before_and_after(client, auth, make_user, make_debate)
     assert debate.tally("before") == {"for": 0, "against": 1, "undecided": 0}
     assert debate.tally("after") == {"for": 0, "against": 0, "undecided": 1}
     html = page(client, url)
-    assert "Against 100 % → 0 % (-100)" in html
+    # The shift as the report gives it: before → after among those who voted both, in points.
+    assert '<th scope="row">Against</th><td>100%</td><td>0%</td><td>\u2212100</td>' in html
     assert "Change my final position" in html
     # An invalid position changes nothing.
     post(client, f"{url}/position", {"position": "maybe"})
@@ -269,7 +270,8 @@ def test_closed_debate_refuses_posts_votes_and_positions(
     argument = make_argument(debate)
     join(organiser, debate)
     auth.login()
-    assert post(client, f"/d/{debate.slug}/phase", {"phase": "closed"}).status_code == 302
+    closing = {"phase": "closed", "confirm": "y"}
+    assert post(client, f"/d/{debate.slug}/phase", closing).status_code == 302
     for url, data in [
         (
             f"/d/{debate.slug}/arguments/new",
@@ -282,8 +284,9 @@ def test_closed_debate_refuses_posts_votes_and_positions(
         assert response.status_code == 409, url
         assert "This debate is closed" in response.get_data(as_text=True)
     assert "Closed" in page(client, f"/d/{debate.slug}")
-    assert "Move to: Open" in page(client, f"/d/{debate.slug}/manage")
-    assert post(client, f"/d/{debate.slug}/phase", {"phase": "open"}).status_code == 302
+    assert "Reopen the debate (Open)" in page(client, f"/d/{debate.slug}/manage")
+    reopening = {"phase": "open", "confirm": "y"}
+    assert post(client, f"/d/{debate.slug}/phase", reopening).status_code == 302
     assert db.session.get(Debate, debate.id).phase is Phase.OPEN
 
 
@@ -329,7 +332,9 @@ def test_sort_orders(client, make_debate, make_argument, make_user, vote):
     assert page(client, f"/d/{debate.slug}?sort=bogus&n=x")  # unknown values fall back
 
 
-def test_depth_cap_and_show_more(app, client, make_debate, make_argument):
+def test_pages_show_two_levels_and_link_deeper(app, client, make_debate, make_argument):
+    """The debate page shows each argument with its first replies; everything deeper is on
+    the argument pages, each linked from the one above."""
     debate = make_debate()
     node = make_argument(debate, body="Level zero of the thread.")
     chain = [node]
@@ -339,31 +344,45 @@ def test_depth_cap_and_show_more(app, client, make_debate, make_argument):
         )
         chain.append(node)
     html = page(client, f"/d/{debate.slug}")
-    assert "Level 3 of the thread." in html and "Level 4 of the thread." not in html
-    assert f'href="/d/{debate.slug}/a/{chain[3].id}">Continue this thread (1 reply)' in html
+    assert "Level 1 of the thread." in html and "Level 2 of the thread." not in html
+    assert f'href="/d/{debate.slug}/a/{chain[1].id}">1 reply' in html
     focus = page(client, f"/d/{debate.slug}/a/{chain[3].id}")
     assert "Level 4 of the thread." in focus and "Level 5 of the thread." in focus
+    assert focus.count("<h1") == 1
     # The path back to the motion lists every ancestor.
     assert all(f'/a/{a.id}">' in focus for a in chain[:3])
 
-    app.config["CHILDREN_PER_NODE"] = 3
+    app.config["REPLIES_PER_PAGE"] = 3
     for n in range(5):
         make_argument(debate, parent=chain[0], body=f"Sibling reply number {n}.")
     html = page(client, f"/d/{debate.slug}")
-    assert "Show 3 more replies" in html  # 6 replies, 3 shown
+    assert "See all 6 replies" in html  # 6 replies, 2 shown
     argument_page = page(client, f"/d/{debate.slug}/a/{chain[0].id}")
-    assert "Show 3 more replies" in argument_page
+    assert argument_page.count("Sibling reply number") == 3 and "Show more replies" in argument_page
     assert page(client, f"/d/{debate.slug}/a/{chain[0].id}?n=6").count("Sibling reply number") == 5
 
 
 def test_top_level_show_more(app, client, make_debate, make_argument):
-    app.config["TOP_LEVEL_PER_SIDE"] = 2
+    app.config["ARGUMENTS_PER_SIDE"] = 2
     debate = make_debate()
     for n in range(5):
         make_argument(debate, body=f"Top level argument {n}.")
     html = page(client, f"/d/{debate.slug}")
-    assert html.count("Top level argument") == 2 and "Show 3 more arguments" in html
-    assert page(client, f"/d/{debate.slug}?n=4").count("Top level argument") == 4
+    assert html.count("Top level argument") == 2 and "More arguments for the motion" in html
+    html = page(client, f"/d/{debate.slug}?n=4")
+    assert html.count("Top level argument") == 4 and "More arguments for the motion" in html
+    html = page(client, f"/d/{debate.slug}?n=6")
+    assert html.count("Top level argument") == 5 and "More arguments for the motion" not in html
+
+
+def test_long_arguments_show_as_excerpts_linking_to_the_whole(client, make_debate, make_argument):
+    debate = make_debate()
+    body = "A *long* argument. " + "Word " * 200 + "The very end."
+    argument = make_argument(debate, body=body)
+    html = page(client, f"/d/{debate.slug}")
+    assert "The very end." not in html and "A long argument. Word Word" in html
+    assert f'<a href="/d/{debate.slug}/a/{argument.id}">Read more</a>' in html
+    assert "The very end." in page(client, f"/d/{debate.slug}/a/{argument.id}")
 
 
 def test_user_text_is_rendered_safely(client, make_debate, make_argument):
@@ -406,3 +425,16 @@ def test_argument_page_invites_a_visitor_to_join_before_replying(
     html = page(client, f"/d/{debate.slug}/a/{argument.id}")
     assert "Record your position on the motion first" in html
     assert f'href="/d/{debate.slug}#motion-vote">Record your position</a>' in html
+
+
+def test_a_reply_shows_the_side_of_the_motion_it_helps(client, make_debate, make_argument):
+    """Stances are relative to the parent; the side follows their parity along the path."""
+    debate = make_debate()
+    against = make_argument(debate, stance="con", body="Against the motion, long enough.")
+    rebuttal = make_argument(debate, stance="con", body="This rebuttal helps For.", parent=against)
+    backing = make_argument(
+        debate, stance="pro", body="Backing the rebuttal here.", parent=rebuttal
+    )
+    assert (against.side, rebuttal.side, backing.side) == ("against", "for", "for")
+    html = client.get(f"/d/{debate.slug}/a/{against.id}").get_data(as_text=True)
+    assert "Opposes · helps For" in html and "Supports · helps For" in html

@@ -13,11 +13,11 @@ from sqlalchemy import select
 from deliberate.debates import services as debate_services
 from deliberate.extensions import db
 from deliberate.forms import EmptyForm
-from deliberate.models import Argument, ArgumentVote, Debate, Visibility
+from deliberate.models import Argument, ArgumentVote, Debate, Phase, Visibility
 from deliberate.moderation import review
 from deliberate.moderation import services as moderation
 from deliberate.moderation.models import Role
-from deliberate.results import exports
+from deliberate.results import cache, exports
 
 from .conftest import PASSWORD, count_queries, post, standing
 
@@ -26,15 +26,17 @@ KINDS = ("arguments.json", "comments.csv", "votes.csv", "participants-votes.csv"
 
 @pytest.fixture
 def scene(app, make_user, make_debate, make_argument, join, vote):
-    """Nine participants (the organiser, 5 in "Youth", 2 in "Elders", 1 undeclared), a nested
-    tree with every kind of placeholder, votes, and a mediator's hide in the log."""
+    """Twelve participants (the organiser, 5 in "Youth", 2 in "Elders", 1 undeclared voter
+    and 3 quiet voters who declared nothing and wrote nothing), a nested tree with every kind
+    of placeholder, votes, and a mediator's hide in the log. Only the organiser, the
+    undeclared voter and the quiet ones may be rows of the vote downloads."""
     organiser = make_user(pseudonym="OrganiserQ", email="organiser@example.org")
     debate = make_debate(organiser=organiser)
     running = standing(organiser, debate)
     moderation.set_communities(running, debate, ["Youth", "Elders"])
     youth, elders = moderation.communities(debate)
     mediator = make_user(pseudonym="MediatorQ", email="mediator@example.org")
-    moderation.appoint(running, debate, "MediatorQ", Role.MEDIATOR)
+    moderation.appoint_accepted(running, debate, "MediatorQ", Role.MEDIATOR)
     join(organiser, debate)  # a participant who neither votes nor writes
     db.session.commit()
     people = [make_user(pseudonym=f"Pseud{n}X", email=f"p{n}@example.org") for n in range(8)]
@@ -64,6 +66,10 @@ def scene(app, make_user, make_debate, make_argument, join, vote):
     ]:  # fmt: skip
         vote(people[voter], target, value)
     vote(people[2], a, 1)  # changes their mind: the last vote counts
+    quiet = [make_user(pseudonym=f"Quiet{n}Q", email=f"q{n}@example.org") for n in range(3)]
+    for voter, target, value in [(0, a, 1), (0, b, -1), (1, a, -1), (2, d, 1), (2, c, 1)]:
+        vote(quiet[voter], target, value)
+    vote(quiet[1], a, 1)  # changes their mind: the last vote counts
     review.decide(
         standing(mediator, debate), hidden, review.Decision.URGENT_HIDE, 1, "Names a person."
     )
@@ -75,6 +81,7 @@ def scene(app, make_user, make_debate, make_argument, join, vote):
     return {
         "debate": debate,
         "people": people,
+        "quiet": quiet,
         "organiser": organiser,
         "mediator": mediator,
         "args": dict(
@@ -102,6 +109,7 @@ def everything(debate, groups=None) -> dict[str, str]:
 
 
 def database_votes(debate) -> dict[tuple[int, int], int]:
+    """The votes of the participants whose votes may be a row of their own, by voter number."""
     numbers = exports.participant_numbers(debate)
     listed = db.session.execute(
         select(ArgumentVote.user_id, ArgumentVote.argument_id, ArgumentVote.value)
@@ -111,60 +119,69 @@ def database_votes(debate) -> dict[tuple[int, int], int]:
             Argument.visibility.not_in((Visibility.PENDING, Visibility.MERGED)),
         )
     )
-    return {(numbers[user], argument): value for user, argument, value in listed}
+    return {(numbers[user], argument): value for user, argument, value in listed if user in numbers}
 
 
-def test_participants_are_numbered_densely_in_joining_order(scene):
+def test_voters_are_numbered_apart_from_authors_and_declared_people(scene):
     numbers = exports.participant_numbers(scene["debate"])
+    public = [scene["organiser"], scene["people"][7], *scene["quiet"]]
+    assert set(numbers) == {user.id for user in public}
     assert sorted(numbers.values()) == list(range(len(numbers)))
-    in_joining_order = [numbers[p.id] for p in scene["people"]]
-    assert in_joining_order == sorted(in_joining_order)
+
+
+def test_voter_numbers_are_not_the_joining_order(app, make_user, make_debate, join):
+    debate = make_debate()
+    people = [make_user() for _ in range(30)]
+    for person in people:
+        join(person, debate)
+    numbers = exports.participant_numbers(debate)
+    assert [numbers[p.id] for p in people] != list(range(30))
+    assert exports.participant_numbers(debate) == numbers  # the same in every download
 
 
 def test_the_vote_matrix_and_the_vote_list_equal_the_database(scene):
     debate = scene["debate"]
     expected = database_votes(debate)
-    assert len(expected) == 13
+    assert len(expected) == 6  # the undeclared voter's one, the quiet voters' five
     matrix_csv = text(exports.participants_votes_csv(debate))
     assert exports.read_polis_matrix(matrix_csv) == expected
     listed = rows(exports.votes_csv(debate))
     assert {(int(v["voter-id"]), int(v["comment-id"])): int(v["vote"]) for v in listed} == expected
     assert len(listed) == len(expected)
-    times = [int(v["timestamp"]) for v in listed]
-    assert times == sorted(times)
-    # The changed vote is listed once, last, with its new value.
-    changed = listed[-1]
+    # Argument by argument, then by voter number; each dated to its day, at midnight UTC.
+    order = [(int(v["comment-id"]), int(v["voter-id"])) for v in listed]
+    assert order == sorted(order)
+    assert all(int(v["timestamp"]) % 86_400_000 == 0 for v in listed)
+    # The changed vote is listed once, with its new value.
     numbers = exports.participant_numbers(debate)
-    assert (int(changed["voter-id"]), int(changed["vote"])) == (numbers[scene["people"][2].id], 1)
+    changed = (numbers[scene["quiet"][1].id], scene["args"]["a"].id)
+    assert expected[changed] == 1
 
 
 def test_participant_rows_count_votes_and_comments(scene):
     debate = scene["debate"]
     numbers = exports.participant_numbers(debate)
     by_number = {int(r["participant"]): r for r in rows(exports.participants_votes_csv(debate))}
-    first = by_number[numbers[scene["people"][0].id]]
-    # Wrote a, flagged; voted b (-1), c (+1), hidden (+1).
+    first = by_number[numbers[scene["quiet"][0].id]]
     assert (first["n-comments"], first["n-votes"], first["n-agree"], first["n-disagree"]) == (
-        "2",
-        "3",
+        "0",
         "2",
         "1",
+        "1",
     )
-    # Their only argument was deleted: still a voter, but no longer an author.
-    fifth = by_number[numbers[scene["people"][5].id]]
-    assert (fifth["n-comments"], fifth["n-votes"]) == ("0", "1")
     assert numbers[scene["organiser"].id] not in by_number  # neither voted nor wrote
+    assert len(by_number) == 4
 
 
 def test_the_group_column_comes_from_the_analysis(scene):
     debate = scene["debate"]
-    first, second = (standing(p, debate).participant.id for p in scene["people"][:2])
+    first, second = (standing(p, debate).participant.id for p in scene["quiet"][:2])
     matrix = rows(exports.participants_votes_csv(debate, {first: 0, second: 1}))
     numbers = exports.participant_numbers(debate)
     groups = {int(r["participant"]): r["group-id"] for r in matrix}
-    assert groups[numbers[scene["people"][0].id]] == "0"
-    assert groups[numbers[scene["people"][1].id]] == "1"
-    assert {groups[numbers[p.id]] for p in scene["people"][2:]} == {""}
+    assert groups[numbers[scene["quiet"][0].id]] == "0"
+    assert groups[numbers[scene["quiet"][1].id]] == "1"
+    assert groups[numbers[scene["quiet"][2].id]] == ""
     assert {r["group-id"] for r in rows(exports.participants_votes_csv(debate))} == {""}
 
 
@@ -192,12 +209,22 @@ def test_comments_have_polis_columns_counters_and_no_hidden_text(scene):
     for name in ("hidden", "deleted", "flagged"):
         assert comments[args[name].id]["comment-body"] == ""
     assert comments[args["collapsed"].id]["comment-body"] == args["collapsed"].body
-    assert comments[args["deleted"].id]["author-id"] == ""
-    # Agree and disagree counts equal the votes listed.
+    # No author where the pages name none: hidden, flagged, deleted.
+    for name in ("hidden", "deleted", "flagged"):
+        assert comments[args[name].id]["author-id"] == ""
+    # Authors have numbers of their own, never a voter's: a row of votes has no name.
+    voters = set(exports.participant_numbers(debate).values())
+    authors = {int(row["author-id"]) for row in comments.values() if row["author-id"]}
+    assert authors and not authors & voters
+    assert comments[args["a"].id]["author-id"] == comments[args["flagged"].id]["author-id"] or (
+        comments[args["flagged"].id]["author-id"] == ""
+    )
+    # Every vote listed is counted; the counts also hold the votes of people with no row.
     votes = rows(exports.votes_csv(debate))
     for comment_id, row in comments.items():
         values = [int(v["vote"]) for v in votes if int(v["comment-id"]) == comment_id]
-        assert (values.count(1), values.count(-1)) == (int(row["agrees"]), int(row["disagrees"]))
+        assert values.count(1) <= int(row["agrees"])
+        assert values.count(-1) <= int(row["disagrees"])
 
 
 def test_polis_dates_are_english_utc():
@@ -225,9 +252,11 @@ def test_the_graph_rebuilds_the_tree(scene):
     for name in ("hidden", "flagged", "deleted"):
         assert nodes[args[name].id]["body"] is None
     assert nodes[args["a"].id]["body"] == args["a"].body
-    assert nodes[args["deleted"].id]["author"] is None
-    numbers = exports.participant_numbers(debate)
-    assert nodes[args["c"].id]["author"] == numbers[scene["people"][2].id]
+    for name in ("hidden", "flagged", "deleted"):
+        assert nodes[args[name].id]["author"] is None
+    comments = {int(c["comment-id"]): c for c in rows(exports.comments_csv(debate))}
+    assert str(nodes[args["c"].id]["author"]) == comments[args["c"].id]["author-id"]
+    assert nodes[args["c"].id]["author"] not in exports.participant_numbers(debate).values()
     assert nodes[args["a"].id]["created_at"] == args["a"].created_at.isoformat()
     assert all("author_pseudonym" not in n for n in graph["arguments"])
 
@@ -235,13 +264,13 @@ def test_the_graph_rebuilds_the_tree(scene):
 def test_small_communities_are_suppressed(scene):
     graph = exports.argument_graph(scene["debate"])
     assert graph["communities"] == [{"name": "Youth", "participants": 5}]
-    assert graph["debate"]["participants"] == 9
+    assert graph["debate"]["participants"] == 12
 
 
 def test_no_email_user_id_or_pseudonym_in_any_download(scene):
     debate = scene["debate"]
     groups = {standing(p, debate).participant.id: 0 for p in scene["people"]}
-    users = [*scene["people"], scene["organiser"], scene["mediator"]]
+    users = [*scene["people"], *scene["quiet"], scene["organiser"], scene["mediator"]]
     for kind, content in everything(debate, groups).items():
         assert "@" not in content, kind
         for user in users:
@@ -259,7 +288,8 @@ def test_pseudonyms_only_in_the_graph_when_the_organiser_chose(scene):
     graph = json.loads(content.pop("arguments.json"))
     nodes = {n["id"]: n for n in graph["arguments"]}
     assert nodes[args["b"].id]["author_pseudonym"] == "Pseud1X"
-    assert nodes[args["deleted"].id]["author_pseudonym"] is None
+    for name in ("hidden", "flagged", "deleted"):
+        assert nodes[args[name].id]["author_pseudonym"] is None
     for kind, other in content.items():
         assert all(p.pseudonym not in other for p in scene["people"]), kind
     assert "@" not in json.dumps(graph)
@@ -286,8 +316,8 @@ def test_the_log_download_mirrors_the_public_page(scene):
 def test_large_downloads_come_in_chunks(scene, monkeypatch):
     monkeypatch.setattr(exports, "CHUNK", 2)
     chunks = list(exports.votes_csv(scene["debate"]))
-    assert len(chunks) == 7  # header and 13 votes, 2 rows a chunk
-    assert len(rows(chunks)) == 13
+    assert len(chunks) == 4  # header and 6 votes, 2 rows a chunk
+    assert len(rows(chunks)) == 6
 
 
 def test_queries_do_not_grow_with_the_debate(scene, make_user, vote):
@@ -297,6 +327,7 @@ def test_queries_do_not_grow_with_the_debate(scene, make_user, vote):
             with count_queries(db.engine) as counter:
                 text(build(debate))
             counts.append(counter.count)
+        cache.results_for(debate)  # the published counts, computed once
         with count_queries(db.engine) as counter:
             exports.argument_graph(debate)
         return [*counts, counter.count]
@@ -307,7 +338,7 @@ def test_queries_do_not_grow_with_the_debate(scene, make_user, vote):
         vote(make_user(), scene["args"]["c"], 1)
     db.session.expire_all()
     assert queries(debate) == before
-    assert max(before) <= 3
+    assert max(before) <= 4
 
 
 # --- views ----------------------------------------------------------------------------------
@@ -324,9 +355,26 @@ def login(client, email):
     assert post(client, "/login", {"email": email, "password": PASSWORD}).status_code == 302
 
 
+def close(scene) -> None:
+    debate = scene["debate"]
+    moderation.change_phase(standing(scene["organiser"], debate), debate, Phase.CLOSED)
+    db.session.commit()
+
+
+@pytest.mark.parametrize("kind", ["votes.csv", "participants-votes.csv"])
+def test_votes_row_by_row_wait_for_the_close(client, scene, kind):
+    slug = scene["debate"].slug
+    response = client.get(f"/d/{slug}/export/{kind}")
+    assert response.status_code == 409
+    assert "published when the debate closes" in response.get_data(as_text=True)
+    close(scene)
+    assert client.get(f"/d/{slug}/export/{kind}").status_code == 200
+
+
 @pytest.mark.parametrize("kind", [*KINDS, "moderation-log.csv"])
 def test_downloads_are_attachments(client, scene, no_groups, kind):
     slug = scene["debate"].slug
+    close(scene)
     response = client.get(f"/d/{slug}/export/{kind}")
     assert response.status_code == 200
     streamed = response.is_streamed  # before reading it
@@ -343,12 +391,13 @@ def test_downloads_are_attachments(client, scene, no_groups, kind):
 
 def test_the_matrix_download_uses_the_opinion_groups(client, scene, monkeypatch):
     debate = scene["debate"]
-    first = standing(scene["people"][0], debate).participant.id
+    close(scene)
+    first = standing(scene["quiet"][0], debate).participant.id
     monkeypatch.setattr(
         "deliberate.results.cache.participant_groups", lambda d: {first: 3}, raising=False
     )
     body = client.get(f"/d/{debate.slug}/export/participants-votes.csv").get_data(as_text=True)
-    number = exports.participant_numbers(debate)[scene["people"][0].id]
+    number = exports.participant_numbers(debate)[scene["quiet"][0].id]
     assert {r["participant"]: r["group-id"] for r in rows([body])}[str(number)] == "3"
 
 
@@ -394,10 +443,17 @@ def test_the_downloads_section(app, scene):
     debate = scene["debate"]
     html = render_downloads(app, debate, scene["people"][0])
     assert 'id="downloads"' in html
-    for kind in [*KINDS, "moderation-log.csv"]:
+    for kind in ["arguments.json", "comments.csv", "moderation-log.csv"]:
         assert f"/d/{debate.slug}/export/{kind}" in html
+    for kind in ["votes.csv", "participants-votes.csv"]:  # once the debate is closed
+        assert f"/d/{debate.slug}/export/{kind}" not in html
+    assert "Published when the debate closes" in html
     assert "never contain e-mail addresses" in html
     assert 'name="pseudonyms"' not in html
+    close(scene)
+    html = render_downloads(app, debate, scene["people"][0])
+    for kind in KINDS:
+        assert f"/d/{debate.slug}/export/{kind}" in html
     html = render_downloads(app, debate, scene["organiser"])
     assert 'name="pseudonyms"' in html and 'name="csrf_token"' in html
     assert "Name the authors of arguments by their pseudonym" in html

@@ -504,7 +504,9 @@ def build_world() -> World:
     moderation.set_communities(running, debate, ["Youth", "Elders"])
     youth, elders = moderation.communities(debate)
     appointments = {
-        role: moderation.appoint(running, debate, users[role].pseudonym, Role.MEDIATOR, c.id)
+        role: moderation.appoint_accepted(
+            running, debate, users[role].pseudonym, Role.MEDIATOR, c.id
+        )
         for role, c in (("mediator", youth), ("mediator2", elders))
     }
     db.session.commit()
@@ -553,7 +555,16 @@ def build_world() -> World:
         "sanction_id": {"removal": removal.id},
         "appeal_id": {"appeal": appeal.id},
         "user_id": {role: users[role].id for role in ("participant", "author", "sanctioned")},
-        "role_id": {role: a.id for role, a in appointments.items()},
+        "role_id": {
+            **{role: a.id for role, a in appointments.items()},
+            # Site admins may remove the founder's role: the manage pages show that form too.
+            **{
+                f"founder_{name}": role.id
+                for name, d in (("open", debate), ("draft", draft))
+                for role in moderation.active_roles(d)
+                if role.user_id == organiser.id
+            },
+        },
     }
     return World(users=users, refs=refs, debate=debate, draft=draft)
 
@@ -1576,35 +1587,31 @@ def cpu(request):
 
 
 @pytest.fixture(scope="module", autouse=True)
-def summary(request):
-    """Print how many requests each kind of fuzzing sent, and what came back."""
+def summary(report):
+    """Report how many requests each kind of fuzzing sent, and what came back."""
     yield
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    capture = request.config.pluginmanager.get_plugin("capturemanager")
-    if reporter is None or capture is None or not STATS:
-        return
-    with capture.global_and_fixture_disabled():
-        write_summary(reporter)
+    if STATS:
+        report.extend(summary_lines())
 
 
-def write_summary(reporter):
-    reporter.write_line("")
-    reporter.write_line("fuzzing summary (tests/test_fuzz.py):")
+def summary_lines() -> list[str]:
+    lines = ["fuzzing summary (tests/test_fuzz.py):"]
     total = 0
     for kind, counter in sorted(STATS.items()):
         statuses = {k[7:]: v for k, v in counter.items() if k.startswith("status ")}
         total += sum(statuses.values())
         shown = ", ".join(f"{k}: {v}" for k, v in sorted(statuses.items()))
-        reporter.write_line(
+        lines.append(
             f"  {kind}: {sum(statuses.values())} requests ({shown})" if statuses else f"  {kind}:"
         )
         others = ", ".join(f"{k}: {v}" for k, v in sorted(counter.items()) if " " not in k)
         if others:
-            reporter.write_line(f"    {others}")
-    reporter.write_line(f"  requests fuzzed in all: {total}")
+            lines.append(f"    {others}")
+    lines.append(f"  requests fuzzed in all: {total}")
     if CPU:
         spent = ", ".join(f"{name}: {seconds:.0f}s" for name, seconds in sorted(CPU.items()))
-        reporter.write_line(f"  CPU time: {spent} (total {sum(CPU.values()):.0f}s)")
+        lines.append(f"  CPU time: {spent} (total {sum(CPU.values()):.0f}s)")
+    return lines
 
 
 def run_all(targets, run):

@@ -65,13 +65,16 @@ def test_french_follows_accept_language(client, make_debate):
 
 
 def test_the_switcher_remembers_the_choice(client):
-    response = post(client, "/language", {"lang": "fr", "next": "/register"})
+    html = client.get("/register").get_data(as_text=True)
+    assert '<a href="/language/fr?next=/register" lang="fr" hreflang="fr"' in html
+    response = client.get("/language/fr?next=/register")
     assert response.status_code == 302 and response.headers["Location"] == "/register"
     assert "lang=fr" in response.headers["Set-Cookie"]
     html = client.get("/register", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Créer un compte" in html
-    post(client, "/language", {"lang": "xx"})
+    client.get("/language/xx")
     assert "Créer un compte" in client.get("/register").get_data(as_text=True)
+    assert client.get("/language/fr?next=https://evil.example").headers["Location"] == "/"
 
 
 def test_french_form_errors_and_plurals(client, make_debate, make_argument):

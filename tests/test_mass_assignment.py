@@ -18,17 +18,18 @@ ask for any of NEVER_FIELDS (is_admin, user_id, author_id, agree_count...) at al
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import pytest
-from flask import Request
 from werkzeug.datastructures import CombinedMultiDict, ImmutableMultiDict
 from werkzeug.utils import cached_property
 
 from deliberate.accounts import totp
 from deliberate.extensions import db
-from deliberate.models import User, utcnow
+from deliberate.models import Debate, User, utcnow
+from deliberate.tokens import UnmaskingRequest
 
 from .conftest import PASSWORD, csrf_token, post
 from .test_routes import ROLES, ROUTES, TABLE, World, module_world, served
@@ -75,7 +76,7 @@ class RecordingCombinedDict(CombinedMultiDict):
     get = _asking("read", CombinedMultiDict.get)
 
 
-class RecordingRequest(Request):
+class RecordingRequest(UnmaskingRequest):  # the app's own request class, recording
     parameter_storage_class = RecordingDict
 
     @cached_property
@@ -201,10 +202,29 @@ NEVER_FIELDS = {
     "deleted_at",
 }
 #: Form keys some views read directly rather than through a form class, on purpose.
-READ_DIRECTLY = {"csrf_token", "next", "lang", "phase", "argument", "reason", "pseudonyms", "token"}
+READ_DIRECTLY = {
+    "csrf_token",
+    "next",
+    "lang",
+    "phase",
+    "argument",
+    "reason",
+    "pseudonyms",
+    "token",
+    "confirm",  # the box ticked to close or reopen a debate
+    "role",  # which of one's own roles to step down from: mediator or organiser
+}
 
 #: Columns whose values are random: compared as kept from the world as built, or replaced.
-RANDOM_COLUMNS = {"password_hash", "session_token", "totp_secret", "token_hash", "totp_last_step"}
+RANDOM_COLUMNS = {
+    "password_hash",
+    "session_token",
+    "totp_secret",
+    "token_hash",
+    "totp_last_step",
+    "code_hash",
+    "token",
+}
 
 
 def normalise(state: dict, pristine: dict, now: datetime) -> dict:
@@ -267,11 +287,8 @@ SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 def enrolling(world: World):
     """Two-step login set up from the page that shows the secret, in the same session."""
     client = world.client("visitor")
-    client.get("/account/two-factor")
-    serializer = world.app.session_interface.get_signing_serializer(world.app)
-    secret = serializer.loads(client.get_cookie(world.app.config["SESSION_COOKIE_NAME"]).value)[
-        "totp_enrolling"
-    ]
+    html = client.get("/account/two-factor").get_data(as_text=True)
+    secret = re.search(r"<code>([A-Z2-7 ]+)</code>", html)[1].replace(" ", "")
     return client, {"password": PASSWORD, "code": totp.code_for(secret, totp.current_step())}
 
 
@@ -294,6 +311,43 @@ def with_two_step(world: World):
     return world.client("visitor"), {"code": totp.code_for(SECRET, totp.current_step())}
 
 
+def renewing_codes(world: World):
+    """The visitor, with two-step login on, asking for new recovery codes."""
+    _client, data = with_two_step(world)
+    return world.client("visitor"), {"codes-password": PASSWORD, "codes-code": data["code"]}
+
+
+def lost_phone(world: World):
+    """The visitor, with two-step login on, lost their phone; the admin turns it off."""
+    with_two_step(world)
+    return world.client("admin"), {}
+
+
+def paused(world: World):
+    """The debate paused, for the mediator to lift the pause early."""
+    debate = db.session.get(Debate, world.ids["debate_id"])
+    debate.frozen_until = utcnow() + timedelta(hours=1)
+    db.session.commit()
+    return world.client("med"), {}
+
+
+def invited(world: World):
+    """The visitor, invited by the organiser to mediate debate A, answering."""
+    from deliberate.moderation import services as moderation
+    from deliberate.moderation.models import Role
+    from deliberate.rules import Standing
+
+    debate = db.session.get(Debate, world.ids["debate_id"])
+    organiser = db.session.get(User, debate.organiser_id)
+    visitor = db.session.get(User, world.ids["visitor_id"])
+    running = Standing(organiser, roles=frozenset({"organiser"}))
+    with world.app.test_request_context():
+        invitation = moderation.appoint(running, debate, visitor.pseudonym, Role.MEDIATOR)
+    db.session.commit()
+    world.ids["invitation"] = invitation.id
+    return world.client("visitor"), {}
+
+
 #: Rows whose table data is refused on purpose, or that need more than one request.
 EXPLICIT = {
     "register!": Case(
@@ -302,10 +356,33 @@ EXPLICIT = {
     "login!": Case("anon", "/login", {"email": "owner@example.org", "password": PASSWORD}),
     # Ground rules change in drafts only: the organiser's draft.
     "ground rules!": Case("org", "/d/{draft}/ground-rules", {"lines": "Be kind.\nListen first."}),
+    "edit debate!": Case(
+        "org",
+        "/d/{draft}/edit",
+        {"motion": "Should the draft ask this instead?", "background": "Corrected facts."},
+    ),
     "two factor!": Case("visitor", "/account/two-factor", {}, enrolling),
     "login code!": Case("anon", "/login/code", {}, half_logged_in),
     "no two factor!": Case(
         "visitor", "/account/two-factor/disable", {"password": PASSWORD}, with_two_step
+    ),
+    "reset two factor!": Case(
+        "admin",
+        "/admin/users/{visitor_id}/reset-two-factor",
+        {"reset-{visitor_id}-reason": "Lost phone, checked in person."},
+        lost_phone,
+    ),
+    "new recovery codes!": Case(
+        "visitor", "/account/two-factor/recovery-codes", {}, renewing_codes
+    ),
+    # Nothing is paused in the world as built.
+    "unfreeze!": Case("med", "/d/{slug}/unfreeze", {}, paused),
+    # Caucuses are chosen in drafts only: the organiser's draft.
+    "caucuses!": Case("org", "/d/{draft}/caucuses", {"percent": "67"}),
+    # Nobody is invited in the world as built.
+    "accept invitation!": Case("visitor", "/account/invitations/{invitation}/accept", {}, invited),
+    "decline invitation!": Case(
+        "visitor", "/account/invitations/{invitation}/decline", {}, invited
     ),
 }
 

@@ -11,6 +11,7 @@ from deliberate.extensions import db
 from deliberate.models import Debate, Phase
 from deliberate.moderation import services as moderation
 from deliberate.moderation.models import LogEntry, PhaseChange, Role
+from deliberate.results import cache
 
 from .conftest import post, standing
 
@@ -121,7 +122,7 @@ def test_mediators_stay_neutral_post_notes_and_step_down(
     debate = make_debate(organiser=organiser)
     argument = make_argument(debate)
     make_user(pseudonym="Neutral Sékou", email="mediator@example.org")
-    moderation.appoint(standing(organiser, debate), debate, "neutral sékou", Role.MEDIATOR)
+    moderation.appoint_accepted(standing(organiser, debate), debate, "neutral sékou", Role.MEDIATOR)
     db.session.commit()
     login(client, "mediator@example.org")
     refused = post(client, f"/d/{debate.slug}/join", {"position": "for", "accept_rules": "y"})
@@ -186,7 +187,8 @@ def test_communities_are_private_and_counted_only_in_groups_of_five(
     db.session.commit()
     html = client.get(f"/d/{debate.slug}").get_data(as_text=True)
     assert "Youth: 5" in html
-    assert moderation.community_counts(debate) == ([("Youth", 5)], 0)
+    assert cache.published_counts(debate)["communities"] == [{"name": "Youth", "participants": 5}]
+    assert cache.published_counts(debate)["not_by_community"] == 0
     # A community someone declared cannot be dropped from the list.
     kept = moderation.set_communities(standing(organiser, debate), debate, ["Elders"])
     assert kept == ["Youth"]
@@ -205,7 +207,7 @@ def test_the_public_log_page_and_api(client, make_user, make_debate):
     organiser = make_user(pseudonym="Amina O", email="organiser@example.org")
     debate = make_debate(organiser=organiser)
     make_user(pseudonym="Sekou M")
-    moderation.appoint(standing(organiser, debate), debate, "Sekou M", Role.MEDIATOR)
+    moderation.appoint_accepted(standing(organiser, debate), debate, "Sekou M", Role.MEDIATOR)
     db.session.commit()
     html = client.get(f"/d/{debate.slug}/moderation").get_data(as_text=True)
     assert "appointed a mediator" in html and "Sekou M" in html and "Amina O" in html

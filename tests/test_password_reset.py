@@ -14,7 +14,6 @@ from .test_accounts import (  # noqa: F401 - fixtures
     NEW_PASSWORD,
     answer,
     frozen,
-    limited,
     link_in,
     outbox,
     without_csrf,
@@ -169,7 +168,7 @@ def test_two_step_login_still_asks_for_the_code_after_a_reset(client, app, auth,
     assert post(client, "/login/code", {"code": code()}).status_code == 302
 
 
-def test_asking_is_limited_per_address(limited):  # noqa: F811
+def test_asking_is_limited_per_address(limited):
     statuses = []
     for n in range(4):
         client = limited.test_client()

@@ -15,7 +15,7 @@ from markupsafe import escape
 from sklearn.metrics import adjusted_rand_score
 from sqlalchemy import func, select
 
-from deliberate.debates.services import wilson_lower_bound
+from deliberate.counters import wilson_lower_bound
 from deliberate.extensions import db
 from deliberate.models import (
     Argument,
@@ -40,9 +40,9 @@ from deliberate.polis.importer import (
     run_import,
 )
 from deliberate.results import exports
-from deliberate.results.data import excerpt
 from deliberate.results.models import DebateResult
 from deliberate.results.polis_math import polis_groups
+from deliberate.results.texts import excerpt
 
 DATA = Path(__file__).parent / "data" / "polis"
 SLICES = [
@@ -409,7 +409,8 @@ def test_an_imported_conversation_gets_pol_is_groups_on_its_report(app, client, 
         for row in rows:
             comment_id = comment_of[row["id"]]
             text = excerpt(by_comment[comment_id].body_html)
-            assert row["excerpt"] == text and str(escape(text)) in html
+            assert "excerpt" not in row  # the cache holds ids; the page reads the texts
+            assert str(escape(text)) in html
             assert text.rstrip("…")[:40] in comments[comment_id]["comment-body"]
     assert html.count('class="group-card"') == direct.k
     best = sum(s["best_agree"] for stats in direct.repness for s in stats)

@@ -35,7 +35,8 @@ from deliberate.moderation.models import (
 )
 from deliberate.privacy import services
 from deliberate.rules import Standing
-from deliberate.seed import DEBATES, DEMO_MEDIATORS, DEMO_USERS, demo_user, seed_debate
+from deliberate.seed import demo_users, seed_debate
+from deliberate.seed_content import load_seed
 
 from .conftest import (
     PASSWORD,
@@ -73,9 +74,11 @@ def delete_my_account(client, password=PASSWORD, **extra):
 # --- 1. no raw IP address is stored ---------------------------------------------------------
 
 
-def test_rate_limit_storage_and_its_log_hold_no_client_address(database_url, make_app, caplog):
+def test_rate_limit_storage_and_its_log_hold_no_client_address(app, make_app, caplog):
     caplog.set_level("INFO", logger="flask-limiter")
-    app = make_app({**base_config(database_url), "RATELIMIT_ENABLED": True})
+    # On this test's own database (the requests write): never on the shared template.
+    own_database = app.config["SQLALCHEMY_DATABASE_URI"]
+    app = make_app({**base_config(own_database), "RATELIMIT_ENABLED": True})
     client = app.test_client()
     address = "203.0.113.77"
     statuses = [
@@ -99,7 +102,7 @@ def test_rate_limit_storage_and_its_log_hold_no_client_address(database_url, mak
     assert address not in caplog.text  # ...which is the hash, not the address
 
 
-def test_the_address_hash_rotates_daily_and_needs_the_secret(app, make_app, database_url):
+def test_the_address_hash_rotates_daily_and_needs_the_secret(app, make_app):
     day = date(2026, 11, 28)
     with app.app_context():
         today = hashed_address("198.51.100.9", day)
@@ -107,7 +110,8 @@ def test_the_address_hash_rotates_daily_and_needs_the_secret(app, make_app, data
         assert len(today) == 32 and re.fullmatch(r"[0-9a-f]+", today)
         assert today != hashed_address("198.51.100.9", day + timedelta(days=1))
         assert today != hashed_address("198.51.100.10", day)
-    other = make_app({**base_config(database_url), "SECRET_KEY": "another secret key entirely"})
+    own_database = app.config["SQLALCHEMY_DATABASE_URI"]
+    other = make_app({**base_config(own_database), "SECRET_KEY": "another secret key entirely"})
     with other.app_context():
         assert hashed_address("198.51.100.9", day) != today
 
@@ -187,7 +191,13 @@ def test_the_purge_removes_transient_data_after_the_configured_days(transient):
     logged = db.session.scalar(select(func.count()).select_from(LogEntry))
     counts = services.purge()
     db.session.commit()
-    assert counts == {"password_resets": 2, "notifications": 1, "flag_notes": 1}
+    assert counts == {
+        "password_resets": 2,
+        "notifications": 1,
+        "flag_notes": 1,
+        "address_links": 0,
+        "login_sessions": 0,
+    }
     tokens = db.session.scalars(select(PasswordReset.token_hash).order_by(PasswordReset.id))
     assert [t[0] for t in tokens] == ["c", "d"]
     assert db.session.scalar(select(func.count()).select_from(Notification)) == 2
@@ -197,12 +207,18 @@ def test_the_purge_removes_transient_data_after_the_configured_days(transient):
     assert notes[0] == "" and notes[1].startswith("note by") and notes[2].startswith("note by")
     assert db.session.scalar(select(func.count()).select_from(Flag)) == 3  # one flag a person
     assert db.session.scalar(select(func.count()).select_from(LogEntry)) == logged
-    assert services.purge() == {"password_resets": 0, "notifications": 0, "flag_notes": 0}
+    assert set(services.purge().values()) == {0}
 
 
 def test_the_purge_follows_the_setting(app, transient):
     app.config["PURGE_DAYS"] = 1
-    assert services.purge() == {"password_resets": 3, "notifications": 2, "flag_notes": 2}
+    assert services.purge() == {
+        "password_resets": 3,
+        "notifications": 2,
+        "flag_notes": 2,
+        "address_links": 0,
+        "login_sessions": 0,
+    }
 
 
 def test_purge_days_come_from_the_environment(tmp_path, monkeypatch):
@@ -254,8 +270,8 @@ def scene(app, make_user, make_debate, join, make_argument):
     moderation.set_communities(running, debate, ["Herders", "Lonely Valley Group"])
     make_user(pseudonym="Helper Organiser", email="helper.organiser@example.org")
     mediator = make_user(pseudonym="Helper Mediator", email="helper.mediator@example.org")
-    moderation.appoint(running, debate, "Helper Organiser", Role.ORGANISER)
-    moderation.appoint(running, debate, "Helper Mediator", Role.MEDIATOR)
+    moderation.appoint_accepted(running, debate, "Helper Organiser", Role.ORGANISER)
+    moderation.appoint_accepted(running, debate, "Helper Mediator", Role.MEDIATOR)
     db.session.commit()
     victim = make_user(pseudonym="Victim Person", email=VICTIM_EMAIL)
     other = make_user(pseudonym="Other Reader", email="other.reader@example.org")
@@ -291,8 +307,9 @@ def scene(app, make_user, make_debate, join, make_argument):
 def seeded(scene):
     """The scene, beside two of the seeded demo debates (the third, larger one is slow to
     build and has no other kind of page)."""
-    users = {key: demo_user(key, name) for key, name in {**DEMO_USERS, **DEMO_MEDIATORS}.items()}
-    for spec in DEBATES[1:]:
+    seed = load_seed()
+    users = demo_users(seed.accounts)
+    for spec in seed.debates[1:]:
         seed_debate(spec, users)
     db.session.commit()
     return scene
@@ -360,12 +377,13 @@ def starts(scene) -> list[str]:
 )
 def test_an_email_is_on_no_page_anyone_else_can_fetch(app, seeded, viewer):
     client = new_client(app, viewer)
-    pages = crawl(client, [*starts(seeded), *(f"/d/{spec['slug']}" for spec in DEBATES[1:])])
+    related = [f"/d/{spec.slug}" for spec in load_seed().debates[1:]]
+    pages = crawl(client, [*starts(seeded), *related])
     assert len(pages) > 40
     fetched = {url.partition("?")[0] for url, (status, _) in pages.items() if status == 200}
     slug = seeded["debate"].slug
     assert f"/d/{slug}/a/{seeded['mine'].id}" in fetched
-    assert f"/d/{DEBATES[1]['slug']}" in fetched
+    assert related[0] in fetched
     assert f"/d/{slug}/export/arguments.json" in fetched
     if viewer == "helper.mediator@example.org":
         assert f"/d/{slug}/queue" in fetched  # flags and appeals, with their authors
@@ -426,7 +444,9 @@ def person(app, scene, make_user, make_debate):
     """The victim of the crawl scene, who also mediates (a note, a point) another debate."""
     victim = scene["victim"]
     other = make_debate(motion="A second debate the victim mediates, does it?")
-    moderation.appoint(standing(other.organiser, other), other, "Victim Person", Role.MEDIATOR)
+    moderation.appoint_accepted(
+        standing(other.organiser, other), other, "Victim Person", Role.MEDIATOR
+    )
     moderation.post_note(
         standing(victim, other), other, NoteKind.SUMMARY, "Where the debate stands now."
     )
@@ -703,7 +723,7 @@ def test_a_sole_organiser_is_told_and_may_still_leave(app, make_user, make_debat
     debate = make_debate(organiser=organiser)
     shared = make_debate(organiser=organiser, motion="A debate run by two people, is it?")
     make_user(pseudonym="Co Organiser", email="co@example.org")
-    moderation.appoint(standing(organiser, shared), shared, "Co Organiser", Role.ORGANISER)
+    moderation.appoint_accepted(standing(organiser, shared), shared, "Co Organiser", Role.ORGANISER)
     db.session.commit()
     client = new_client(app, "lone@example.org")
     page = client.get("/account/delete").get_data(as_text=True)
@@ -735,5 +755,7 @@ def test_deleting_needs_a_login_and_a_csrf_token(app, person):
 
 
 def test_the_label_of_deleted_accounts_can_be_reserved(app):
+    from deliberate.accounts import pseudonyms
+
     with app.test_request_context():
-        assert "former participant" in services.reserved_pseudonym_keys()
+        assert pseudonyms.pseudonym_key("Former participant") in pseudonyms.reserved_keys()

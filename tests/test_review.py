@@ -33,7 +33,7 @@ def world(app, make_user, make_debate, make_argument, join):
     herders, farmers = moderation.communities(debate)
     for name, community in (("Med A", herders.id), ("Med B", farmers.id), ("Med C", None)):
         make_user(pseudonym=name, email=f"{name.replace(' ', '').lower()}@example.org")
-        moderation.appoint(running, debate, name, Role.MEDIATOR, community)
+        moderation.appoint_accepted(running, debate, name, Role.MEDIATOR, community)
     author = make_user(pseudonym="Author", email="author@example.org")
     argument = make_argument(debate, author=author, body="A sharp argument that some dislike.")
     people = [make_user(pseudonym=f"Reader {n}") for n in range(5)]
@@ -99,16 +99,18 @@ def test_keep_hide_and_request_edit(world, make_argument):
     review.flag(who(people[1], debate), argument, 1)
     review.decide(med, argument, review.Decision.REQUEST_EDIT, 1, "Please remove the insult.")
     assert argument.visibility is Visibility.EDIT_REQUESTED and argument.queued_at is None
-    # The author edits: back in the queue for a mediator.
+    # The author edits: back in the queue for a mediator, who approves the new text.
     debates.edit_argument(who(author, debate), argument, "A sharp argument, now said politely.")
     assert argument.queued_at is not None
-    review.decide(med, argument, review.Decision.KEEP)
+    assert argument.body == "A sharp argument that some dislike."
+    review.decide(med, argument, review.Decision.APPROVE)
     assert argument.visibility is Visibility.SHOWN
+    assert argument.body == "A sharp argument, now said politely."
     kinds = list(
         db.session.scalars(select(Notification.kind).where(Notification.user_id == author.id))
     )
-    assert kinds == ["kept", "edit_requested", "restored"]
-    assert actions(debate)[-3:] == ["argument_kept", "edit_requested", "argument_kept"]
+    assert kinds == ["kept", "edit_requested", "edit_approved"]
+    assert actions(debate)[-3:] == ["argument_kept", "edit_requested", "edit_approved"]
 
 
 def test_an_urgent_hide_is_reviewed_by_a_second_mediator(world):
@@ -142,8 +144,11 @@ def test_appeal_of_a_hide_is_decided_by_a_different_mediator(world):
     )
     assert argument.visibility is Visibility.SHOWN
     assert actions(debate)[-3:] == ["argument_hidden", "appeal_filed", "appeal_overturned"]
-    decided = db.session.scalar(select(Notification).where(Notification.kind == "appeal_decided"))
-    assert decided.user_id == author.id and "overturned" in decided.detail
+    # The notice says the outcome in words (its kind), the detail is the mediator's reason.
+    decided = db.session.scalar(
+        select(Notification).where(Notification.kind == "appeal_overturned")
+    )
+    assert decided.user_id == author.id and decided.detail == "The wording is sharp but fair."
 
 
 def test_graduated_sanctions_and_two_keys(world, client):
@@ -190,7 +195,9 @@ def test_same_community_cannot_cosign(world, make_user):
     organiser = db.session.get(Debate, debate.id).organiser
     herders = moderation.communities(debate)[0]
     make_user(pseudonym="Med D", email="medd@example.org")
-    moderation.appoint(standing(organiser, debate), debate, "Med D", Role.MEDIATOR, herders.id)
+    moderation.appoint_accepted(
+        standing(organiser, debate), debate, "Med D", Role.MEDIATOR, herders.id
+    )
     removal = sanctions.issue(
         mediator("Med A"), debate, who(people[0], debate), SanctionKind.REMOVAL, 1, "Threats."
     )
@@ -303,7 +310,8 @@ def test_merging_a_duplicate_moves_replies_and_votes_and_keeps_counts_true(
         mediator("Med A"),
         duplicate,
         review.Decision.DUPLICATE,
-        reason="Same point.",
+        5,
+        "Same point.",
         duplicate_of=target,
     )
     db.session.commit()
@@ -317,10 +325,12 @@ def test_merging_a_duplicate_moves_replies_and_votes_and_keeps_counts_true(
     assert debate.argument_count == 3 and debate.vote_count == 2
     response = client.get(f"/d/{debate.slug}/a/{duplicate.id}")
     assert response.status_code == 301 and response.headers["Location"].endswith(f"/a/{target.id}")
-    html = client.get(f"/d/{debate.slug}").get_data(as_text=True)
+    html = client.get(f"/d/{debate.slug}/a/{target.id}").get_data(as_text=True)
     assert "A deeper reply below it." in html and "said a second time" not in html
-    with pytest.raises(Exception, match="own replies"):
-        review.decide(mediator("Med A"), target, review.Decision.DUPLICATE, duplicate_of=deeper)
+    with pytest.raises(Exception, match="same side"):
+        review.decide(
+            mediator("Med A"), target, review.Decision.DUPLICATE, 5, "Same.", duplicate_of=deeper
+        )
 
 
 def test_hidden_text_reaches_no_page_title_trail_history_or_api(world, client, make_argument):

@@ -53,6 +53,7 @@ from deliberate.agreements import services as agreements
 from deliberate.agreements.models import PointKind
 from deliberate.debates import services as debates
 from deliberate.extensions import db
+from deliberate.invitations import services as invitations
 from deliberate.models import Phase, Position, Stance, User
 from deliberate.moderation import review, sanctions
 from deliberate.moderation import services as moderation
@@ -116,7 +117,10 @@ class World:
         if method == "GET":
             response = client.get(url, **kwargs)
         else:
-            form = {key: str(value).format(**self.ids) for key, value in (data or {}).items()}
+            form = {
+                key.format(**self.ids): str(value).format(**self.ids)
+                for key, value in (data or {}).items()
+            }
             form.setdefault("csrf_token", self.tokens[role])
             response = client.open(url, method=method, data=form, **kwargs)
         response.get_data()
@@ -254,9 +258,11 @@ def build_world(app, path, tmp_path) -> World:
     moderation.set_communities(who("org", a), a, ["Youth", "Elders"])
     youth, elders = moderation.communities(a)
     person("med", "Mediator")
-    moderation.appoint(who("org", a), a, "Mediator", Role.MEDIATOR)
+    moderation.appoint_accepted(who("org", a), a, "Mediator", Role.MEDIATOR)
     person("med2", "Second Mediator")
-    med2_role = moderation.appoint(who("org", a), a, "Second Mediator", Role.MEDIATOR, youth.id)
+    med2_role = moderation.appoint_accepted(
+        who("org", a), a, "Second Mediator", Role.MEDIATOR, youth.id
+    )
     for key, pseudonym in (
         ("owner", "Owner"),
         ("other", "Other"),
@@ -287,8 +293,8 @@ def build_world(app, path, tmp_path) -> World:
     warning = sanctions.issue(
         who("med2", a), a, who("owner", a), SanctionKind.WARNING, 1, "Mind the tone."
     )
-    sanctions.issue(
-        who("med", a), a, who("muted", a), SanctionKind.MUTE, 1, "Cool down.", duration_minutes=60
+    mute = sanctions.issue(
+        who("med", a), a, who("muted", a), SanctionKind.MUTE, 1, "Cool down.", duration_minutes=600
     )
     removal = sanctions.issue(
         who("med2", a), a, who("removed", a), SanctionKind.REMOVAL, 1, "Repeated insults."
@@ -308,9 +314,9 @@ def build_world(app, path, tmp_path) -> World:
     moderation.set_communities(who("borg", b), b, ["Farmers", "Herders"])
     farmers, _herders = moderation.communities(b)
     person("xmed", "Other Mediator")
-    xmed_role = moderation.appoint(who("borg", b), b, "Other Mediator", Role.MEDIATOR)
+    xmed_role = moderation.appoint_accepted(who("borg", b), b, "Other Mediator", Role.MEDIATOR)
     person("bmed2", "B Second Mediator")
-    moderation.appoint(who("borg", b), b, "B Second Mediator", Role.MEDIATOR, farmers.id)
+    moderation.appoint_accepted(who("borg", b), b, "B Second Mediator", Role.MEDIATOR, farmers.id)
     person("bpart", "B Participant")
     joined("bpart", b, farmers.id)
     b_arg = argue("bpart", b, "An argument of debate B.")
@@ -329,6 +335,7 @@ def build_world(app, path, tmp_path) -> World:
 
     # Debate C: a draft, seen only by those preparing it.
     c = debates.start_debate(people["org"], MOTION_C, "")
+    invitation = invitations.create(who("org", a), a, "Youth workshop", 30, 7)
     db.session.commit()
 
     world.ids = {
@@ -345,6 +352,7 @@ def build_world(app, path, tmp_path) -> World:
         "appeal": appeal.id,
         "warning": warning.id,
         "pending": pending.id,
+        "mute": mute.id,
         "removal": removal.id,
         "point": point.id,
         "med2_role": med2_role.id,
@@ -362,6 +370,8 @@ def build_world(app, path, tmp_path) -> World:
         "farmers": farmers.id,
         "draft": c.slug,
         "draft_id": c.id,
+        "invitation_link": invitation.id,
+        "invitation_token": invitation.token,
         **{f"{key}_id": user.id for key, user in people.items()},
     }
 
@@ -446,7 +456,7 @@ ROUTES = {
     "home": ("main.home", "GET", "/", None),
     "healthz": ("main.healthz", "GET", "/healthz", None),
     "readyz": ("main.readyz", "GET", "/readyz", None),
-    "language": ("main.set_language", "POST", "/language", {"lang": "fr"}),
+    "language": ("main.set_language", "GET", "/language/fr", None),
     "static": ("static", "GET", "/static/style.css", None),
     "register": ("accounts.register", "GET", "/register", None),
     "register!": ("accounts.register", "POST", "/register", {"pseudonym": "x"}),
@@ -509,6 +519,12 @@ ROUTES = {
         "/account/two-factor/disable",
         {"password": PASSWORD, "code": "000000"},
     ),
+    "new recovery codes!": (
+        "accounts.new_recovery_codes",
+        "POST",
+        "/account/two-factor/recovery-codes",
+        {"codes-password": PASSWORD, "codes-code": "000000"},
+    ),
     "my data": ("privacy.my_data", "GET", "/account/data", None),
     "my data!": ("privacy.my_data", "POST", "/account/data", {}),
     "delete account": ("privacy.delete_account", "GET", "/account/delete", None),
@@ -519,6 +535,13 @@ ROUTES = {
         {"password": PASSWORD, "confirm": "y"},
     ),
     "admin users": ("privacy.admin_users", "GET", "/admin/users", None),
+    "admin log": ("privacy.site_log", "GET", "/admin/log", None),
+    "reset two factor!": (
+        "privacy.reset_two_factor",
+        "POST",
+        "/admin/users/{visitor_id}/reset-two-factor",
+        {"reset-{visitor_id}-reason": "Lost phone, checked in person."},
+    ),
     "api debates": ("api.debates", "GET", "/api/v1/debates", None),
     "api debate": ("api.debate", "GET", "/api/v1/debates/{slug}", None),
     "api draft": ("api.debate", "GET", "/api/v1/debates/{draft}", None),
@@ -568,6 +591,14 @@ ROUTES = {
     "delete": ("debates.delete_argument", "GET", A + "/delete", None),
     "delete!": ("debates.delete_argument", "POST", A + "/delete", {}),
     "manage": ("moderation.manage", "GET", D + "/manage", None),
+    "edit debate": ("debates.edit_debate", "GET", D + "/edit", None),
+    "edit debate!": (
+        "debates.edit_debate",
+        "POST",
+        D + "/edit",
+        {"background": "A corrected background for everyone."},
+    ),
+    "debate history": ("debates.debate_history", "GET", D + "/revisions", None),
     "phase!": ("moderation.change_phase", "POST", D + "/phase", {"phase": "final_vote"}),
     "schedule!": (
         "moderation.schedule",
@@ -597,6 +628,20 @@ ROUTES = {
     ),
     "remove role!": ("moderation.remove_role", "POST", D + "/roles/{med2_role}/remove", {}),
     "step down!": ("moderation.step_down", "POST", D + "/step-down", {}),
+    "caucuses!": ("moderation.caucuses", "POST", D + "/caucuses", {"percent": "50"}),
+    # Nobody here was invited: an invitation that is not one's own is not found.
+    "accept invitation!": (
+        "moderation.accept_invitation",
+        "POST",
+        "/account/invitations/999999/accept",
+        {},
+    ),
+    "decline invitation!": (
+        "moderation.decline_invitation",
+        "POST",
+        "/account/invitations/999999/decline",
+        {},
+    ),
     "note": ("moderation.note", "GET", D + "/notes", None),
     "note!": (
         "moderation.note",
@@ -650,6 +695,27 @@ ROUTES = {
         {"kind": "warning", "rule": "1", "reason": "Mind the tone."},
     ),
     "cosign!": ("review.cosign", "POST", D + "/sanctions/{pending}/cosign", {}),
+    "decline!": (
+        "review.decline",
+        "POST",
+        D + "/sanctions/{pending}/decline",
+        {"reason": "A quotation, not an insult."},
+    ),
+    "lift!": (
+        "review.lift",
+        "POST",
+        D + "/sanctions/{mute}/lift",
+        {"lift{mute}-reason": "An apology was made."},
+    ),
+    "shorten!": (
+        "review.shorten",
+        "POST",
+        D + "/sanctions/{mute}/shorten",
+        {"shorten{mute}-hours": "1", "shorten{mute}-reason": "Calmer now."},
+    ),
+    "person": ("review.person", "GET", D + "/people/{owner_id}", None),
+    "participants": ("review.participants", "GET", D + "/people", None),
+    "unfreeze!": ("review.unfreeze", "POST", D + "/unfreeze", {}),
     "freeze!": (
         "review.freeze",
         "POST",
@@ -663,6 +729,27 @@ ROUTES = {
         D + "/settings",
         {"premoderation": "first", "flag_threshold": "2"},
     ),
+    "audience!": ("review.audience", "POST", D + "/audience", {"audience": "unlisted"}),
+    "invitations!": (
+        "invitations.create",
+        "POST",
+        D + "/invitations",
+        {"label": "Elders' meeting", "capacity": "12", "days": "7"},
+    ),
+    "invitation revoke!": (
+        "invitations.revoke",
+        "POST",
+        D + "/invitations/{invitation_link}/revoke",
+        {},
+    ),
+    "invitation sheet": (
+        "invitations.sheet",
+        "GET",
+        D + "/invitations/{invitation_link}/sheet",
+        None,
+    ),
+    "invitation": ("invitations.landing", "GET", "/i/{invitation_token}", None),
+    "invitation!": ("invitations.accept", "POST", "/i/{invitation_token}", {}),
     "inbox": ("review.inbox", "GET", "/inbox", None),
     "inbox!": ("review.inbox", "POST", "/inbox", {}),
     "agreement": ("agreements.agreement", "GET", D + "/agreement", None),
@@ -695,6 +782,8 @@ ROUTES = {
 
 # fmt: off
 EVERYONE_200 =  (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200)
+#: The vote-by-vote downloads of debate A, which is open: published once it closes.
+EVERYONE_409 =  (409, 409, 409, 409, 409, 409, 409, 409, 409, 409, 409)
 LOGGED_IN_200 = (L,   200, 200, 200, 200, 200, 200, 200, 200, 200, L)
 #: The expected status by role. "!" marks a POST.
 TABLE = {
@@ -734,11 +823,15 @@ TABLE = {
     "two factor!":                (L,   400, 400, 400, 400, 400, 400, 400, 400, 400, L),
     # Nobody has a second factor to turn off: sent to the page that sets one up.
     "no two factor!":             (L,   302, 302, 302, 302, 302, 302, 302, 302, 302, L),
+    "new recovery codes!":        (L,   302, 302, 302, 302, 302, 302, 302, 302, 302, L),
     "my data":                    LOGGED_IN_200,
     "my data!":                   LOGGED_IN_200,
     "delete account":             LOGGED_IN_200,
     "delete account!":            (L,   302, 302, 302, 302, 302, 302, 302, 302, 302, L),
     "admin users":                (L,   403, 403, 403, 403, 403, 403, 200, 403, 403, L),
+    "admin log":                  (L,   403, 403, 403, 403, 403, 403, 200, 403, 403, L),
+    # The visitor has no two-step login: the admin is told so, and sent back to the list.
+    "reset two factor!":          (L,   403, 403, 403, 403, 403, 403, 302, 403, 403, L),
     "api debates":                EVERYONE_200,
     "api debate":                 EVERYONE_200,
     # The API is public and anonymous: a draft is not there, even for its organiser.
@@ -749,8 +842,8 @@ TABLE = {
     "draft report":               (404, 404, 404, 404, 404, 404, 200, 200, 404, 404, 404),
     "arguments.json":             EVERYONE_200,
     "comments.csv":               EVERYONE_200,
-    "votes.csv":                  EVERYONE_200,
-    "p-votes.csv":                EVERYONE_200,
+    "votes.csv":                  EVERYONE_409,
+    "p-votes.csv":                EVERYONE_409,
     "log.csv":                    EVERYONE_200,
     "name authors!":              (L,   403, 403, 403, 403, 403, 302, 302, 403, 403, L),
     "new debate":                 LOGGED_IN_200,
@@ -765,7 +858,8 @@ TABLE = {
     "history":                    EVERYONE_200,
     "hidden history":             (404, 404, 200, 404, 200, 404, 404, 404, 404, 404, 404),
     "join!":                      (L,   302, 403, 403, 403, 302, 302, 302, 403, 403, L),
-    "position!":                  (L,   403, 302, 302, 403, 403, 403, 403, 403, 403, L),
+    # A mute stops posting, not saying where one stands on the motion.
+    "position!":                  (L,   403, 302, 302, 403, 403, 403, 403, 302, 403, L),
     "new argument":               (L,   403, 200, 200, 403, 403, 403, 403, 403, 403, L),
     "new argument!":              (L,   403, 302, 302, 403, 403, 403, 403, 403, 403, L),
     "reply":                      (L,   403, 200, 200, 403, 403, 403, 403, 403, 403, L),
@@ -777,6 +871,9 @@ TABLE = {
     "delete":                     (L,   403, 200, 403, 403, 403, 403, 403, 403, 403, L),
     "delete!":                    (L,   403, 302, 403, 403, 403, 403, 403, 403, 403, L),
     "manage":                     (L,   403, 403, 403, 403, 403, 200, 200, 403, 403, L),
+    "edit debate":                (L,   403, 403, 403, 403, 403, 200, 200, 403, 403, L),
+    "edit debate!":               (L,   403, 403, 403, 403, 403, 302, 302, 403, 403, L),
+    "debate history":             EVERYONE_200,
     "phase!":                     (L,   403, 403, 403, 403, 403, 302, 302, 403, 403, L),
     "schedule!":                  (L,   403, 403, 403, 403, 403, 302, 302, 403, 403, L),
     "unschedule!":                (L,   403, 403, 403, 403, 403, 302, 302, 403, 403, L),
@@ -787,15 +884,21 @@ TABLE = {
     "appoint!":                   (L,   403, 403, 403, 403, 403, 302, 302, 403, 403, L),
     "remove role!":               (L,   403, 403, 403, 403, 403, 302, 302, 403, 403, L),
     "step down!":                 (L,   403, 403, 403, 302, 403, 403, 403, 403, 403, L),
+    # Caucuses are chosen before opening; debate A is open.
+    "caucuses!":                  (L,   403, 403, 403, 403, 403, 409, 409, 403, 403, L),
+    "accept invitation!":         (L,   404, 404, 404, 404, 404, 404, 404, 404, 404, L),
+    "decline invitation!":        (L,   404, 404, 404, 404, 404, 404, 404, 404, 404, L),
     "note":                       (L,   403, 403, 403, 200, 403, 403, 403, 403, 403, L),
     "note!":                      (L,   403, 403, 403, 302, 403, 403, 403, 403, 403, L),
-    "community!":                 (L,   403, 302, 302, 403, 403, 403, 403, 403, 403, L),
+    # A muted participant may still declare their community (it is not posting).
+    "community!":                 (L,   403, 302, 302, 403, 403, 403, 403, 302, 403, L),
     "log":                        EVERYONE_200,
     "argument by id":             (302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302),
     "debate by id":               (302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302),
     "flag":                       (L,   403, 403, 200, 403, 403, 403, 403, 403, 403, L),
     "flag!":                      (L,   403, 403, 302, 403, 403, 403, 403, 403, 403, L),
-    "queue":                      (L,   403, 403, 403, 200, 403, 403, 403, 403, 403, L),
+    # Organisers (and admins) read the queue, without its forms.
+    "queue":                      (L,   403, 403, 403, 200, 403, 200, 200, 403, 403, L),
     "decide!":                    (L,   403, 403, 403, 302, 403, 403, 403, 403, 403, L),
     "appeal hide":                (L,   403, 200, 403, 403, 403, 403, 403, 403, 403, L),
     "appeal hide!":               (L,   403, 302, 403, 403, 403, 403, 403, 403, 403, L),
@@ -807,9 +910,24 @@ TABLE = {
     "sanction!":                  (L,   403, 403, 403, 302, 403, 403, 403, 403, 403, L),
     # Issued by the Youth mediator: the independent `med` is the second key.
     "cosign!":                    (L,   403, 403, 403, 302, 403, 403, 403, 403, 403, L),
+    "decline!":                   (L,   403, 403, 403, 302, 403, 403, 403, 403, 403, L),
+    "lift!":                      (L,   403, 403, 403, 302, 403, 403, 403, 403, 403, L),
+    "shorten!":                   (L,   403, 403, 403, 302, 403, 403, 403, 403, 403, L),
+    "person":                     (L,   403, 403, 403, 200, 403, 403, 403, 403, 403, L),
+    # Organisers and mediators; communities appear there only as totals.
+    "participants":               (L,   403, 403, 403, 200, 403, 200, 200, 403, 403, L),
+    # Nothing is paused: the mediator hears so; the others are refused first.
+    "unfreeze!":                  (L,   403, 403, 403, 409, 403, 403, 403, 403, 403, L),
     "freeze!":                    (L,   403, 403, 403, 302, 403, 403, 403, 403, 403, L),
     "slow mode!":                 (L,   403, 403, 403, 302, 403, 403, 403, 403, 403, L),
     "settings!":                  (L,   403, 403, 403, 403, 403, 302, 302, 403, 403, L),
+    "audience!":                  (L,   403, 403, 403, 403, 403, 302, 302, 403, 403, L),
+    "invitations!":               (L,   403, 403, 403, 403, 403, 302, 302, 403, 403, L),
+    "invitation revoke!":         (L,   403, 403, 403, 403, 403, 302, 302, 403, 403, L),
+    "invitation sheet":           (L,   403, 403, 403, 403, 403, 200, 200, 403, 403, L),
+    # Anyone opens the link; whoever is signed in takes a seat and goes to the join form.
+    "invitation":                 EVERYONE_200,
+    "invitation!":                (L,   302, 302, 302, 302, 302, 302, 302, 302, 302, L),
     "inbox":                      LOGGED_IN_200,
     "inbox!":                     (L,   302, 302, 302, 302, 302, 302, 302, 302, 302, L),
     "agreement":                  EVERYONE_200,
@@ -860,7 +978,8 @@ PRIVATE = {
     "A post waiting for approval by a mediator.": {"other", "med"},
     "It names nobody at all.": {"owner", "med"},  # an appeal's text
     "A private note for the mediators.": {"other", "med"},  # a flag's note
-    "Insults, once more.": {"other", "med"},  # the reason of a sanction not yet in force
+    # The reason of a sanction not yet in force: its target is told only once it is.
+    "Insults, once more.": {"med"},
 }
 #: Pages where a mailed link shows the address it was sent to, to whoever holds the link.
 ADDRESS_OF_THE_LINK = {"registration link": "new@example.org", "email link": "owner2@example.org"}
@@ -1002,12 +1121,13 @@ OBJECT_CASES = {
     ),
     # A's organiser, with B's role and community.
     "org removes B's mediator": ("org", "POST", D + "/roles/{b_role}/remove", {}, 404),
-    "org removes an organiser as a mediator": (
+    # One's own role ends by stepping down.
+    "org removes their own organiser role": (
         "org",
         "POST",
         D + "/roles/{org_role}/remove",
         {},
-        400,
+        403,
     ),
     "org appoints for B's community": (
         "org",
@@ -1195,14 +1315,15 @@ def test_the_inbox_is_ones_own(world):
     owner = world.send("owner", "GET", "/inbox").get_data(as_text=True)
     other = world.send("other", "GET", "/inbox").get_data(as_text=True)
     assert "Mind the tone." in owner and "Mind the tone." not in other
-    assert "Insults, once more." in other and "Insults, once more." not in owner
+    # A sanction awaiting its second key is not announced to its target (nor anyone else).
+    assert "Insults, once more." not in other and "Insults, once more." not in owner
     # Marking one's inbox read leaves everyone else's unread.
-    assert world.send("other", "POST", "/inbox", {}).status_code == 302
+    assert world.send("med", "POST", "/inbox", {}).status_code == 302
     read = {
         (user_id, read_at is not None)
         for _id, user_id, *_rest, read_at in world.dump()["notification"]
     }
-    assert (world.ids["other_id"], True) in read
+    assert (world.ids["med_id"], True) in read
     assert (world.ids["owner_id"], True) not in read
     assert (world.ids["owner_id"], False) in read
 
@@ -1235,7 +1356,7 @@ def test_private_text_reaches_its_readers(world):
     for private, readers in PRIVATE.items():
         if "med" in readers and "hid" not in private:
             assert private in queue, private
-    assert "Insults, once more." in world.send("other", "GET", "/inbox").get_data(as_text=True)
+    assert "Insults, once more." not in world.send("other", "GET", "/inbox").get_data(as_text=True)
     held = world.send("other", "GET", D + "/a/{held}").get_data(as_text=True)
     assert "A post waiting for approval by a mediator." in held
 
@@ -1268,14 +1389,14 @@ def test_writes_are_rate_limited_with_a_readable_page(database_url, make_app):
 
 
 def test_every_write_counts_against_one_backstop_limit(database_url, make_app):
-    """Routes without a limit of their own (here the language switch) still stop at 60
-    writes a minute from one address; reading is never limited."""
+    """Routes without a limit of their own (here stepping down, which sends a signed-out
+    visitor to log in) still stop at 60 writes a minute from one address; reading is never
+    limited."""
     app = make_app({**base_config(database_url), "RATELIMIT_ENABLED": True})
     client = app.test_client()
     token = csrf_token(client)
     statuses = [
-        client.post("/language", data={"lang": "fr", "csrf_token": token}).status_code
-        for _ in range(61)
+        client.post("/d/any/step-down", data={"csrf_token": token}).status_code for _ in range(61)
     ]
     assert statuses == [302] * 60 + [429]
     assert client.get("/").status_code == 200

@@ -21,7 +21,7 @@ test_every_permission_is_in_a_table fails when rules.py gains a permission no ta
 """
 
 import inspect
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -39,6 +39,7 @@ from deliberate.models import (
     User,
     Visibility,
 )
+from deliberate.moderation.models import Sanction, SanctionKind, SanctionStatus
 from deliberate.rules import Standing
 
 ORGANISER, AUTHOR, PARTICIPANT, ADMIN, VISITOR, MEDIATOR, XMED, MUTED, REMOVED = range(1, 10)
@@ -60,7 +61,7 @@ def member(user_id):
 
 
 def sanctioned(kind):
-    return (SimpleNamespace(kind=kind),)
+    return (SimpleNamespace(kind=kind, ends_at=datetime(2030, 1, 1, tzinfo=UTC)),)
 
 
 ROLES = {
@@ -119,7 +120,8 @@ TABLES = {
         "mediator":    ("ok", "ok", 403,  403,  "ok", "ok",    403,  403,   403,      403,  403,   403,  403,  403),
         "xmed":        ("ok", "ok", 403,  403,  403,  403,     "ok", 403,   403,      403,  403,   403,  403,  403),
         "admin":       ("ok", "ok", "ok", 409,  403,  403,     "ok", 403,   403,      403,  403,   403,  403,  403),
-        "muted":       ("ok", "ok", 403,  403,  403,  403,     403,  403,   403,      403,  403,   403,  403,  403),
+        # A mute stops posting, not saying where one stands or declaring one's community.
+        "muted":       ("ok", "ok", 403,  403,  403,  403,     403,  "ok",  "ok",     403,  403,   403,  403,  403),
         "removed":     ("ok", "ok", 403,  403,  403,  403,     403,  403,   403,      403,  403,   403,  403,  403),
         "deleted":     ("ok", 403, 403,   403,  403,  403,     403,  403,   403,      403,  403,   403,  403,  403),
     },
@@ -132,7 +134,7 @@ TABLES = {
         "mediator":    ("ok", "ok", 403,  403,  "ok", "ok",    409,  403,   403,      409,  409,   403,  403,  403),
         "xmed":        ("ok", "ok", 403,  403,  403,  403,     409,  403,   403,      409,  409,   403,  403,  403),
         "admin":       ("ok", "ok", "ok", 409,  403,  403,     409,  403,   403,      409,  409,   403,  403,  403),
-        "muted":       ("ok", "ok", 403,  403,  403,  403,     409,  403,   403,      409,  409,   403,  403,  403),
+        "muted":       ("ok", "ok", 403,  403,  403,  403,     409,  "ok",  "ok",     409,  409,   403,  403,  403),
         "removed":     ("ok", "ok", 403,  403,  403,  403,     409,  403,   403,      409,  409,   403,  403,  403),
         "deleted":     ("ok", 403, 403,   403,  403,  403,     403,  403,   403,      403,  403,   403,  403,  403),
     },
@@ -239,23 +241,54 @@ MODERATION = {
     "decide_appeal": lambda w, d, a: rules.decide_appeal(w, d, {OTHER_MEDIATOR}),
     "draft_agreement": lambda w, d, a: rules.draft_agreement(w, d),
     "endorse": lambda w, d, a: rules.endorse_agreement(w, d),
+    "person": lambda w, d, a: rules.see_person(w, d),
+    "people": lambda w, d, a: rules.see_participants(w, d),
+    "lift": lambda w, d, a: rules.lift_sanction(w, d, a_mute()),
+    "shorten": lambda w, d, a: rules.shorten_sanction(w, d, a_mute()),
+    "unpause": lambda w, d, a: rules.lift_pause(w, d),
+    "remove_role": lambda w, d, a: rules.remove_role(w, d, a_mediators_role()),
+    "read_queue": lambda w, d, a: rules.read_review_queue(w, d),
+    "caucuses": lambda w, d, a: rules.choose_caucuses(w, d),
 }
+
+
+def a_mediators_role(**changes):
+    """The other mediator's role, accepted."""
+    fields = {"role": "mediator", "user_id": OTHER_MEDIATOR, "accepted_at": datetime.now(UTC)}
+    return SimpleNamespace(**{**fields, **changes})
+
+
+def a_mute(**changes):
+    """A mute in force on a participant, issued by the other mediator."""
+    now = datetime.now(UTC)
+    fields = {
+        "kind": SanctionKind.MUTE,
+        "status": SanctionStatus.ACTIVE,
+        "issued_by_id": OTHER_MEDIATOR,
+        "starts_at": now - timedelta(hours=1),
+        "ends_at": now + timedelta(hours=1),
+    }
+    return Sanction(**{**fields, **changes})
+
 
 # fmt: off
 MODERATION_TABLE = {
-    #               flag  review confirm sanction cosign appeal decide draft  endorse
-    "anonymous":   (403,  403,   403,    403,     403,   403,   403,   403,   403),
-    "visitor":     (403,  403,   403,    403,     403,   403,   403,   403,   403),
-    "participant": ("ok", 403,   403,    403,     403,   403,   403,   403,   "ok"),
-    "author":      (403,  403,   403,    403,     403,   "ok",  403,   403,   "ok"),
-    "organiser":   (403,  403,   403,    403,     403,   403,   403,   403,   403),
-    "mediator":    (403,  "ok",  "ok",   "ok",    "ok",  403,   "ok",  "ok",  403),
-    "xmed":        (403,  403,   403,    403,     403,   403,   403,   403,   403),
-    "admin":       (403,  403,   403,    403,     403,   403,   403,   403,   403),
+    #               flag  review confirm sanction cosign appeal decide draft  endorse person people lift shorten unpause remove queue caucuses
+    "anonymous":   (403,  403,   403,    403,     403,   403,   403,   403,   403,    403,   403,   403, 403,    403, 403,  403, 403),
+    "visitor":     (403,  403,   403,    403,     403,   403,   403,   403,   403,    403,   403,   403, 403,    403, 403,  403, 403),
+    "participant": ("ok", 403,   403,    403,     403,   403,   403,   403,   "ok",   403,   403,   403, 403,    403, 403,  403, 403),
+    "author":      (403,  403,   403,    403,     403,   "ok",  403,   403,   "ok",   403,   403,   403, 403,    403, 403,  403, 403),
+    # Organisers see who takes part (never their communities), not a person's record; they
+    # read the review queue without deciding, and remove mediators and co-organisers.
+    "organiser":   (403,  403,   403,    403,     403,   403,   403,   403,   403,    403,   "ok",  403, 403,    403, "ok", "ok", 409),
+    # Any mediator may lift or shorten: leniency needs no second key.
+    "mediator":    (403,  "ok",  "ok",   "ok",    "ok",  403,   "ok",  "ok",  403,    "ok",  "ok",  "ok", "ok",  "ok", 403,  "ok", 403),
+    "xmed":        (403,  403,   403,    403,     403,   403,   403,   403,   403,    403,   403,   403, 403,    403, 403,  403, 403),
+    "admin":       (403,  403,   403,    403,     403,   403,   403,   403,   403,    403,   "ok",  403, 403,    403, "ok", "ok", 409),
     # A mute stops flags, posts and votes; answers to the agreement stay open to the muted.
-    "muted":       (403,  403,   403,    403,     403,   403,   403,   403,   "ok"),
-    "removed":     (403,  403,   403,    403,     403,   403,   403,   403,   403),
-    "deleted":     (403,  403,   403,    403,     403,   403,   403,   403,   403),
+    "muted":       (403,  403,   403,    403,     403,   403,   403,   403,   "ok",   403,   403,   403, 403,    403, 403,  403, 403),
+    "removed":     (403,  403,   403,    403,     403,   403,   403,   403,   403,    403,   403,   403, 403,    403, 403,  403, 403),
+    "deleted":     (403,  403,   403,    403,     403,   403,   403,   403,   403,    403,   403,   403, 403,    403, 403,  403, 403),
 }
 # fmt: on
 
@@ -287,6 +320,19 @@ def test_two_keys_are_two_different_people(app):
     assert outcome(rules.appeal(ROLES["author"](), debate, AUTHOR, True)) == 403
 
 
+def test_only_a_sanction_in_force_is_lifted_and_only_one_with_an_end_shortened(app):
+    debate, _argument = build(Phase.OPEN)
+    mediator = ROLES["mediator"]()
+    past = datetime.now(UTC) - timedelta(minutes=1)
+    assert outcome(rules.lift_sanction(mediator, debate, a_mute(ends_at=past))) == 403
+    assert outcome(rules.lift_sanction(mediator, debate, a_mute(kind="warning"))) == 403
+    unsigned = a_mute(status=SanctionStatus.AWAITING_COSIGN, starts_at=None)
+    assert outcome(rules.lift_sanction(mediator, debate, unsigned)) == 403
+    removal = a_mute(kind=SanctionKind.REMOVAL, ends_at=None)
+    assert outcome(rules.lift_sanction(mediator, debate, removal)) == "ok"
+    assert outcome(rules.shorten_sanction(mediator, debate, removal)) == 403
+
+
 def test_sanctions_apply_to_participants_only(app):
     debate, _argument = build(Phase.OPEN)
     mediator = ROLES["mediator"]()
@@ -299,23 +345,25 @@ def test_sanctions_apply_to_participants_only(app):
 RESULTS = {
     "report": lambda w, d, a: rules.read_results(w, d),
     "export_names": lambda w, d, a: rules.choose_export_pseudonyms(w, d),
+    "invite": lambda w, d, a: rules.invite(w, d),
 }
 
 # fmt: off
-#: The report and downloads are as public as the debate: hidden while it is a draft.
+#: The report and downloads are as public as the debate: hidden while it is a draft. Whether
+#: downloads name authors, and the invitation links, are the organisers' (in any phase).
 RESULTS_TABLE = {
-    #               draft report  open report  names (any phase)
-    "anonymous":   (404,          "ok",        403),
-    "visitor":     (404,          "ok",        403),
-    "participant": (404,          "ok",        403),
-    "author":      (404,          "ok",        403),
-    "organiser":   ("ok",         "ok",        "ok"),
-    "mediator":    ("ok",         "ok",        403),
-    "xmed":        (404,          "ok",        403),
-    "admin":       ("ok",         "ok",        "ok"),
-    "muted":       (404,          "ok",        403),
-    "removed":     (404,          "ok",        403),
-    "deleted":     (404,          "ok",        403),
+    #               draft report  open report  names   invite
+    "anonymous":   (404,          "ok",        403,    403),
+    "visitor":     (404,          "ok",        403,    403),
+    "participant": (404,          "ok",        403,    403),
+    "author":      (404,          "ok",        403,    403),
+    "organiser":   ("ok",         "ok",        "ok",   "ok"),
+    "mediator":    ("ok",         "ok",        403,    403),
+    "xmed":        (404,          "ok",        403,    403),
+    "admin":       ("ok",         "ok",        "ok",   "ok"),
+    "muted":       (404,          "ok",        403,    403),
+    "removed":     (404,          "ok",        403,    403),
+    "deleted":     (404,          "ok",        403,    403),
 }
 # fmt: on
 
@@ -329,11 +377,13 @@ def test_results_permission_table(app, role):
         outcome(RESULTS["report"](who, draft, argument)),
         outcome(RESULTS["report"](who, open_, argument)),
         outcome(RESULTS["export_names"](who, open_, argument)),
+        outcome(RESULTS["invite"](who, open_, argument)),
     )
     assert actual == RESULTS_TABLE[role]
     for phase in Phase:
         debate, _ = build(phase)
         assert outcome(RESULTS["export_names"](who, debate, argument)) == RESULTS_TABLE[role][2]
+        assert outcome(RESULTS["invite"](who, debate, argument)) == RESULTS_TABLE[role][3]
 
 
 def test_sanctions_stop_taking_part(app):
@@ -367,29 +417,38 @@ def test_an_open_question_has_no_final_position(app):
 
 
 # Site-wide permissions, the same whatever the debate and phase.
+#: Someone else's account, for the site admin's actions on accounts.
+SOMEONE = User(id=10**6, pseudonym="Someone Else")
+
 SITE = {
     "see_emails": lambda w: rules.see_emails(w),
     "start": lambda w: rules.start_debate(w),
     "no_2fa": lambda w: rules.act_without_second_factor(w),
+    "no_2fa_admins": lambda w: rules.act_without_second_factor(w, "admins"),
+    "reset_2fa": lambda w: rules.reset_second_factor(w, SOMEONE),
+    "site_log": lambda w: rules.read_site_log(w),
 }
 
 # fmt: off
 #: An email is seen by its owner (on their own pages) and by site admins, nobody else. Staff
 #: (site admins, organisers, mediators) act only once they have two-step login; here nobody
-#: has it (see test_staff_with_a_second_factor_act).
+#: has it (see test_staff_with_a_second_factor_act); a site that asks it of its site admins
+#: only (DELIBERATE_TWO_STEP_FOR=admins) lets organisers and mediators act without it. Only
+#: site admins turn off someone's two-step login (never their own that way) and read the
+#: site log.
 SITE_TABLE = {
-    #               see_emails start  no_2fa
-    "anonymous":   (403,       403,   "ok"),
-    "visitor":     (403,       "ok",  "ok"),
-    "participant": (403,       "ok",  "ok"),
-    "author":      (403,       "ok",  "ok"),
-    "organiser":   (403,       "ok",  403),
-    "mediator":    (403,       "ok",  403),
-    "xmed":        (403,       "ok",  "ok"),  # no role in this debate's standing
-    "admin":       ("ok",      "ok",  403),
-    "muted":       (403,       "ok",  "ok"),
-    "removed":     (403,       "ok",  "ok"),
-    "deleted":     (403,       403,   "ok"),
+    #               see_emails start  no_2fa no_2fa_admins reset_2fa site_log
+    "anonymous":   (403,       403,   "ok",  "ok",         403,      403),
+    "visitor":     (403,       "ok",  "ok",  "ok",         403,      403),
+    "participant": (403,       "ok",  "ok",  "ok",         403,      403),
+    "author":      (403,       "ok",  "ok",  "ok",         403,      403),
+    "organiser":   (403,       "ok",  403,   "ok",         403,      403),
+    "mediator":    (403,       "ok",  403,   "ok",         403,      403),
+    "xmed":        (403,       "ok",  "ok",  "ok",         403,      403),  # no role here
+    "admin":       ("ok",      "ok",  403,   403,          "ok",     "ok"),
+    "muted":       (403,       "ok",  "ok",  "ok",         403,      403),
+    "removed":     (403,       "ok",  "ok",  "ok",         403,      403),
+    "deleted":     (403,       403,   "ok",  "ok",         403,      403),
 }
 # fmt: on
 
@@ -442,7 +501,12 @@ def every_table_call():
     """Ask every table's question, for every role (and phase)."""
     for phase in Phase:
         for role in ROLES:
-            for act in (*ACTIONS.values(), *MODERATION.values(), *RESULTS.values()):
+            for act in (
+                *ACTIONS.values(),
+                *MODERATION.values(),
+                *RESULTS.values(),
+                *EDITING.values(),
+            ):
                 debate, argument = build(phase)
                 act(ROLES[role](), debate, argument)
             for act in SITE.values():
@@ -471,3 +535,50 @@ def test_every_permission_is_in_a_table(app, monkeypatch):
         monkeypatch.setattr(rules, name, recording)
     every_table_call()
     assert permissions - asked == set()
+
+
+# --- editing the debate's motion and background ------------------------------------------------
+
+EDITING = {
+    "motion": lambda w, d, a: rules.edit_motion(w, d),
+    "background": lambda w, d, a: rules.edit_background(w, d),
+}
+#: Organisers (and site admins) edit the motion in a draft, the background until it closes.
+EDITORS = {"organiser", "admin"}
+EDIT_TABLE = {
+    Phase.DRAFT: ("ok", "ok"),
+    Phase.OPEN: (409, "ok"),
+    Phase.FINAL_VOTE: (409, "ok"),
+    Phase.CLOSED: (409, 409),
+}
+
+
+@pytest.mark.parametrize("phase", list(Phase))
+@pytest.mark.parametrize("role", list(ROLES))
+def test_editing_permission_table(app, role, phase):
+    actual = tuple(outcome(act(ROLES[role](), *build(phase))) for act in EDITING.values())
+    assert actual == (EDIT_TABLE[phase] if role in EDITORS else (403, 403))
+
+
+def test_roles_end_by_stepping_down_or_by_another_organiser(app):
+    """Anyone steps down from a role they hold, the last organiser too; organisers remove
+    others (appointed organisers included), never themselves; the founder only by an admin."""
+    debate, _argument = build(Phase.OPEN)
+    organiser, admin = ROLES["organiser"](), ROLES["admin"]()
+    assert rules.step_down(organiser, debate, "organiser") is None
+    assert outcome(rules.step_down(organiser, debate, "mediator")) == 403
+    assert rules.step_down(ROLES["mediator"](), debate) is None
+    co_organiser = a_mediators_role(role="organiser", user_id=VISITOR)
+    assert rules.remove_role(organiser, debate, co_organiser) is None
+    own = a_mediators_role(user_id=ORGANISER)
+    assert outcome(rules.remove_role(organiser, debate, own)) == 403
+    founder = a_mediators_role(role="organiser", user_id=ORGANISER)
+    other_organiser = Standing(user(VISITOR), roles=frozenset({"organiser"}))
+    assert outcome(rules.remove_role(other_organiser, debate, founder)) == 403
+    assert rules.remove_role(admin, debate, founder) is None
+
+
+def test_caucuses_are_chosen_by_organisers_before_opening(app):
+    debate, _argument = build(Phase.DRAFT)
+    assert rules.choose_caucuses(ROLES["organiser"](), debate) is None
+    assert outcome(rules.choose_caucuses(ROLES["mediator"](), debate)) == 403

@@ -46,8 +46,13 @@ def test_weak_keys_are_named_weak(key):
     assert secret_key_problem(key)
 
 
-@pytest.mark.parametrize("key", [STRONG, secrets.token_hex(16), secrets.token_urlsafe(24)])
-def test_strong_keys_pass(key):
+@pytest.mark.parametrize(
+    "make_key",
+    [lambda: STRONG, lambda: secrets.token_hex(16), lambda: secrets.token_urlsafe(24)],
+    ids=["generated once", "token_hex", "token_urlsafe"],  # the same names in every xdist worker
+)
+def test_strong_keys_pass(make_key):
+    key = make_key()
     assert secret_key_problem(key) is None
 
 

@@ -130,7 +130,32 @@ class LoginForm(FlaskForm):
     remember = BooleanField(_l("Keep me logged in on this device for up to 14 days"))
 
 
+def recovery_code_field(**kwargs) -> StringField:
+    """One of the recovery codes shown when two-step login was turned on (letters and
+    digits: a phone must offer its full keyboard)."""
+    return StringField(
+        _l("Recovery code"),
+        description=_l("One of the ten codes you saved, for example abcd-efgh-jkmn-pqrs."),
+        validators=[InputRequired(_l("Enter one of your recovery codes."))],
+        **kwargs,
+        render_kw={"autocomplete": "off", "maxlength": 24, "spellcheck": "false"},
+    )
+
+
 class CodeForm(FlaskForm):
+    code = code_field()
+
+
+class RecoveryLoginForm(FlaskForm):
+    """Beside CodeForm on one page: made with prefix="recovery"."""
+
+    code = recovery_code_field()
+
+
+class NewRecoveryCodesForm(FlaskForm):
+    """Beside DisableTwoFactorForm on one page: made with prefix="codes"."""
+
+    password = current_password_field()
     code = code_field()
 
 
@@ -161,5 +186,11 @@ class EnableTwoFactorForm(FlaskForm):
 
 
 class DisableTwoFactorForm(FlaskForm):
+    """Also the way to a new phone after a lost one: a recovery code stands in for the app's."""
+
     password = current_password_field()
-    code = code_field()
+    code = StringField(
+        _l("Code from your app, or a recovery code"),
+        validators=[InputRequired(_l("Enter the code from your app or a recovery code."))],
+        render_kw={"autocomplete": "one-time-code", "maxlength": 24, "spellcheck": "false"},
+    )

@@ -161,3 +161,39 @@ def two_factor_changed(to: str, *, enabled: bool) -> Letter:
             reset=_reset_link(),
         ),
     )
+
+
+def two_factor_reset(to: str, reason: str) -> Letter:
+    return Letter(
+        to,
+        _("A site administrator turned off two-step login on your Deliberate account"),
+        _(
+            "Hello,\n\nAt your request, a site administrator turned off two-step login on "
+            "your Deliberate account, and every device was logged out. Their note: "
+            "%(reason)s\n\nLog in with your password, then set two-step login up again in "
+            "your account settings. If you did not ask for this, choose a new password now "
+            "and tell the site's administrators:\n%(reset)s",
+            reason=reason,
+            reset=_reset_link(),
+        ),
+    )
+
+
+def invitation(to: str, role: str) -> Letter:
+    """An organiser invited the reader to run a debate. The mail names neither the debate
+    nor anyone: it may be read by others; the account page says the rest."""
+    if role == "organiser":
+        what = _("You are invited to be an organiser of a debate on Deliberate.")
+    else:
+        what = _("You are invited to be a mediator of a debate on Deliberate.")
+    return Letter(
+        to,
+        _("An invitation to help run a debate on Deliberate"),
+        _(
+            "Hello,\n\n%(what)s\n\nNothing is shown or given until you accept. To accept or "
+            "decline, log in and open your account page:\n%(link)s\n\nIf you do not want "
+            "this role, decline it, or ignore this mail.",
+            what=what,
+            link=mail.link("accounts.account", _anchor="invitations-title"),
+        ),
+    )

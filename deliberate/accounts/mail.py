@@ -27,7 +27,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 from urllib.parse import unquote, urlsplit
 
-from flask import Flask, current_app, request, url_for
+from flask import Flask, current_app, url_for
 
 log = logging.getLogger("deliberate.mail")
 EXTENSION = "deliberate.mail"
@@ -156,13 +156,15 @@ def send(to: str, subject: str, body: str) -> None:
     current_app.extensions[EXTENSION].send(message)
 
 
+#: Where mailed links point in development when DELIBERATE_PUBLIC_URL is unset (`deliberate
+#: serve` sets it from its own --host and --port). Production refuses to start without it.
+DEVELOPMENT_URL = "http://127.0.0.1:5000"
+
+
 def link(endpoint: str, **values) -> str:
-    """An absolute link for a mail. The site's address comes from DELIBERATE_PUBLIC_URL when
-    set, never from the request's Host header alone: a forged Host would otherwise put an
-    attacker's site in a password-reset mail."""
+    """An absolute link for a mail, on the site's configured address (DELIBERATE_PUBLIC_URL),
+    never on the Host a request claims: a forged Host would otherwise put an attacker's site
+    in a password-reset mail."""
     path = url_for(endpoint, **values)
-    base = current_app.config.get("PUBLIC_URL")
-    if base:
-        parts = urlsplit(base)
-        return f"{parts.scheme}://{parts.netloc}{path}"
-    return request.host_url.rstrip("/") + path
+    parts = urlsplit(current_app.config.get("PUBLIC_URL") or DEVELOPMENT_URL)
+    return f"{parts.scheme}://{parts.netloc}{path}"

@@ -9,24 +9,23 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import unicodedata
 from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import select, update
 
 from ..errors import InvalidInput
 from ..extensions import db
 from ..models import PSEUDONYM_MAX, User
-from . import clock, letters, sessions
-from .models import PasswordReset
+from . import clock, letters, pseudonyms, recovery, sessions
+from .models import AddressLink, LinkPurpose, PasswordReset
 from .passwords import PASSWORD_MAX, PASSWORD_MIN, password_problem
+from .pseudonyms import pseudonym_key
 
-DEMO_PREFIX = "demo"
+__all__ = ["pseudonym_key"]
 #: How long the links mailed to confirm an address (new account, new email) work.
 ADDRESS_LINK_HOURS = 24
 
@@ -43,11 +42,6 @@ class FieldError(InvalidInput):
     def __init__(self, field: str, message):
         self.field = field
         super().__init__(message)
-
-
-def pseudonym_key(pseudonym: str) -> str:
-    """The form two pseudonyms are compared in: NFKC, case-folded, inner spaces collapsed."""
-    return " ".join(unicodedata.normalize("NFKC", pseudonym).casefold().split())
 
 
 def normalise_email(email: str) -> str:
@@ -74,24 +68,26 @@ def check_password(password: str, field: str = "password") -> None:
 
 
 def check_pseudonym(pseudonym: str, *, is_demo: bool = False) -> tuple[str, str]:
-    """The pseudonym as stored and its comparison key; FieldError if reserved or taken.
-    Pseudonyms are public, so saying one is taken tells nothing about anyone's email."""
-    pseudonym = " ".join(unicodedata.normalize("NFKC", pseudonym).split())
+    """The pseudonym as stored and its comparison key; FieldError if reserved or taken, or
+    if it only looks like one that is (accounts/pseudonyms.py). Pseudonyms are public, so
+    saying one is taken tells nothing about anyone's email."""
+    pseudonym = pseudonyms.tidy(pseudonym)
     key = pseudonym_key(pseudonym)
     # The form counted what was typed; NFKC can join characters (Hangul jamo) or expand them
-    # (ﷺ is 18 letters), and case-folding expands some (ß is ss): count again.
-    if not 3 <= len(pseudonym) <= PSEUDONYM_MAX or len(key) > PSEUDONYM_MAX:
+    # (ﷺ is 18 letters): count again. The key may be longer (its column has room).
+    if not 3 <= len(pseudonym) <= PSEUDONYM_MAX or len(key) > pseudonyms.KEY_MAX:
         raise FieldError("pseudonym", _l("Use 3 to %(max)d characters.", max=PSEUDONYM_MAX))
-    if not is_demo and key.startswith(DEMO_PREFIX):
+    if not is_demo and pseudonyms.looks_like_demo(key):
         raise FieldError(
             "pseudonym", _l("Pseudonyms starting with “Demo” are reserved for demo accounts.")
         )
-    from ..privacy import services as privacy  # here: privacy builds on accounts
-
-    if key in privacy.reserved_pseudonym_keys():
+    if key in pseudonyms.reserved_keys():
         raise FieldError("pseudonym", _l("“Former participant” is reserved for deleted accounts."))
     if db.session.scalar(select(User.id).where(User.pseudonym_key == key)):
-        raise FieldError("pseudonym", _l("This pseudonym is taken; please choose another."))
+        raise FieldError(
+            "pseudonym",
+            _l("This pseudonym is taken, or looks like one that is; please choose another."),
+        )
     return pseudonym, key
 
 
@@ -151,29 +147,44 @@ def email_taken(email: str) -> bool:
     return _user_by_email(email) is not None
 
 
-# --- signed links: confirming an address ----------------------------------------------------
+# --- mailed links: confirming an address ---------------------------------------------------
 
 
-class _Signer(TimestampSigner):
-    """Signs with the time of accounts.clock, so a link's age is measured on the same clock
-    as everything else here."""
-
-    def get_timestamp(self) -> int:
-        return int(clock.now())
-
-
-def _serializer(purpose: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(
-        current_app.secret_key, salt=f"deliberate.{purpose}", signer=_Signer
+def _new_link(purpose: LinkPurpose, email: str, **fields) -> str:
+    """A random token for a mailed link; only its hash is stored, with what it is for. The
+    link says nothing by itself: no email or pseudonym in it, readable or encoded."""
+    token = secrets.token_urlsafe(32)
+    now = clock.utcnow()
+    db.session.add(
+        AddressLink(
+            purpose=purpose,
+            token_hash=_token_hash(token),
+            email=email,
+            created_at=now,
+            expires_at=now + timedelta(hours=ADDRESS_LINK_HOURS),
+            **fields,
+        )
     )
+    db.session.flush()
+    return token
 
 
-def _read(purpose: str, token: str | None) -> dict | None:
-    try:
-        data = _serializer(purpose).loads(token or "", max_age=ADDRESS_LINK_HOURS * 3600)
-    except BadSignature:  # also SignatureExpired
+def _open_link(purpose: LinkPurpose, token: str | None) -> AddressLink | None:
+    """The unused, unexpired link this token belongs to, or None."""
+    if not token or len(token) > 128:
         return None
-    return data if isinstance(data, dict) else None
+    link = db.session.scalar(
+        select(AddressLink).where(
+            AddressLink.token_hash == _token_hash(token), AddressLink.purpose == purpose
+        )
+    )
+    if link is None or link.used_at is not None or link.expires_at <= clock.utcnow():
+        return None
+    return link
+
+
+def _use_link(link: AddressLink) -> None:
+    link.used_at = clock.utcnow()
 
 
 # --- registration ---------------------------------------------------------------------------
@@ -186,23 +197,33 @@ def request_registration(pseudonym: str, email: str, next_url: str | None = None
     "check your mail" either way, so registering cannot be used to test addresses."""
     pseudonym, _key = check_pseudonym(pseudonym)
     email = normalise_email(email)
-    token = _serializer("register").dumps(
-        {"pseudonym": pseudonym, "email": email, "next": next_url}
-    )
     existing = _user_by_email(email)
     if existing is None:
+        token = _new_link(
+            LinkPurpose.REGISTER, email, pseudonym=pseudonym, next_url=(next_url or "")[:500]
+        )
         letters.confirm_registration(email, token, ADDRESS_LINK_HOURS).send()
     else:
         letters.already_registered(email).send()
 
 
 def read_registration(token: str | None) -> dict | None:
-    """The pseudonym, email and next page a registration link carries, or None if it is
-    forged, mistyped or older than ADDRESS_LINK_HOURS."""
-    data = _read("register", token)
-    if data is None or not isinstance(data.get("email"), str):
+    """The pseudonym, email and next page of a registration link, or None if it is unknown,
+    used or older than ADDRESS_LINK_HOURS."""
+    link = _open_link(LinkPurpose.REGISTER, token)
+    if link is None:
         return None
-    return data
+    return {"pseudonym": link.pseudonym, "email": link.email, "next": link.next_url or None}
+
+
+def finish_registration(token: str, pseudonym: str, password: str) -> User:
+    """Create the account a registration link was mailed for, and use the link up."""
+    link = _open_link(LinkPurpose.REGISTER, token)
+    if link is None:
+        raise FieldError("email", _l("This link was already used."))
+    user = register_user(pseudonym, link.email, password)
+    _use_link(link)
+    return user
 
 
 # --- password resets ------------------------------------------------------------------------
@@ -315,10 +336,10 @@ def request_email_change(user: User, new_email: str) -> None:
     new_email = normalise_email(new_email)
     if new_email == user.email:
         raise FieldError("email", _l("This is already your email."))
-    token = _serializer("email").dumps(
-        {"user": user.id, "email": new_email, "check": _email_change_check(user)}
-    )
     if _user_by_email(new_email) is None:
+        token = _new_link(
+            LinkPurpose.EMAIL, new_email, user_id=user.id, account_check=_email_change_check(user)
+        )
         letters.confirm_new_email(new_email, token, ADDRESS_LINK_HOURS).send()
     else:
         letters.new_email_taken(new_email).send()
@@ -332,20 +353,24 @@ def _email_change_check(user: User) -> str:
 
 
 def read_email_change(token: str | None) -> tuple[User, str] | None:
-    data = _read("email", token)
-    if data is None:
+    link = _open_link(LinkPurpose.EMAIL, token)
+    if link is None:
         return None
-    user = db.session.get(User, data.get("user"))
-    if user is None or not user.can_log_in or not isinstance(data.get("email"), str):
+    user = db.session.get(User, link.user_id)
+    if user is None or not user.can_log_in:
         return None
-    if not secrets.compare_digest(_email_change_check(user), str(data.get("check"))):
+    if not secrets.compare_digest(_email_change_check(user), link.account_check or ""):
         return None
-    return user, data["email"]
+    return user, link.email
 
 
-def change_email(user: User, new_email: str) -> None:
+def change_email(user: User, new_email: str, token: str | None = None) -> None:
+    """Move the account to `new_email` (the caller checked the link `token`, used up here)."""
     if _user_by_email(new_email) is not None:
         raise FieldError("email", _l("An account already uses this email."))
+    link = _open_link(LinkPurpose.EMAIL, token)
+    if link is not None:
+        _use_link(link)
     old = user.email
     user.email = new_email
     cancel_resets(user)  # they were mailed to the old address
@@ -356,15 +381,18 @@ def change_email(user: User, new_email: str) -> None:
 # --- second factor ---------------------------------------------------------------------------
 
 
-def enable_totp(user: User, secret: str, step: int) -> None:
-    """Save a confirmed second factor; every other session must log in again with it."""
+def enable_totp(user: User, secret: str, step: int) -> list[str]:
+    """Save a confirmed second factor; every other session must log in again with it. The
+    recovery codes, to show once."""
     user.totp_secret = secret
     user.totp_last_step = step
     sessions.end_all_sessions(user)
     letters.two_factor_changed(user.email, enabled=True).send()
+    return recovery.new_codes(user)
 
 
 def disable_totp(user: User) -> None:
     user.totp_secret = None
     user.totp_last_step = None
+    recovery.forget(user)
     letters.two_factor_changed(user.email, enabled=False).send()

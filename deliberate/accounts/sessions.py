@@ -1,12 +1,16 @@
 """Who is logged in, for how long, and how every session of an account ends at once.
 
-Flask's session is a signed cookie, so there is no session row to delete. Instead the id
+Flask's session is a signed cookie, which a copy keeps working wherever it goes; so every
+signed-in session also has a row on the server (accounts.models.LoginSession). The id
 flask-login keeps (in the session, and in the remember-me cookie) is
-``"<user id>:<session token>:<login time>:<mode>"``:
+``"<user id>:<session token>:<login time>:<mode>:<secret>"``:
 
+- the secret is this session's own: the server keeps its hash, and logging out deletes
+  that row, so a copy of the cookie taken before (from a shared computer, a backup, a
+  proxy's log) loads nobody afterwards;
 - the session token is User.session_token; replacing it (password change or reset, "log out
   everywhere", enabling a second factor, account deletion) makes every cookie issued
-  before, remember-me cookies included, load nobody;
+  before, remember-me cookies included, load nobody (their rows are deleted too);
 - the login time bounds a session absolutely (DELIBERATE_SESSION_MAX_HOURS, 12 by
   default; a remember-me session 14 days), checked here on the server, not only by the
   cookie's expiry in the browser;
@@ -19,15 +23,19 @@ new CSRF token); logging out empties it.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
+import secrets
 
 from flask import current_app, flash, g, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import login_user, logout_user
+from sqlalchemy import delete, select
 
 from ..extensions import db, login_manager
 from ..models import User, new_session_token
 from . import clock
+from .models import LoginSession
 
 SESSION, REMEMBER = "s", "r"
 #: Session key: when this session last made a request (seconds since the epoch).
@@ -42,28 +50,42 @@ ENDED = _l("Your session has ended. Please log in again.")
 
 
 def login(user: User, remember: bool = False) -> None:
-    """Log `user` in, in a fresh session."""
+    """Log `user` in, in a fresh session, recorded on the server (committed here: the
+    callers have committed their own changes already)."""
     session.clear()
     g.pop("csrf_token", None)  # Flask-WTF's token for this request: a new one is made
     now = int(clock.now())
+    secret = secrets.token_urlsafe(32)
+    db.session.add(LoginSession(user_id=user.id, token_hash=_hash(secret)))
+    db.session.commit()
     login_user(user, remember=remember)
-    session["_user_id"] = session_id(user, now, REMEMBER if remember else SESSION)
+    session["_user_id"] = session_id(user, now, REMEMBER if remember else SESSION, secret)
     session[SEEN] = now
     if not remember and _remember_cookie_name() in request.cookies:
         session["_remember"] = "clear"  # an older remember-me cookie must not outlive this
 
 
-def session_id(user: User, login_at: int, mode: str) -> str:
-    return f"{user.id}:{user.session_token}:{login_at}:{mode}"
+def session_id(user: User, login_at: int, mode: str, secret: str) -> str:
+    return f"{user.id}:{user.session_token}:{login_at}:{mode}:{secret}"
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def remembered() -> bool:
     """Whether the current session is a remember-me one."""
-    return str(session.get("_user_id", "")).endswith(f":{REMEMBER}")
+    fields = str(session.get("_user_id", "")).split(":")
+    return len(fields) == 5 and fields[3] == REMEMBER
 
 
 def logout() -> None:
-    """End this session: everything in it goes, and the remember-me cookie with it."""
+    """End this session, on the server too: its row goes (so no copy of the cookie works
+    any more), everything in the cookie goes, and the remember-me cookie with it."""
+    secret = str(session.get("_user_id", "")).rpartition(":")[2]
+    if secret:
+        db.session.execute(delete(LoginSession).where(LoginSession.token_hash == _hash(secret)))
+        db.session.commit()
     logout_user()  # marks the remember-me cookie for deletion, if there is one
     drop_remember_cookie = session.get("_remember")
     session.clear()
@@ -75,6 +97,7 @@ def end_all_sessions(user: User) -> None:
     """Every session of `user`, on every device, ends at its next request (commit to apply).
     The caller logs the current one in again if it should go on."""
     user.session_token = new_session_token()
+    db.session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
 
 
 def begin_second_step(user: User, remember: bool) -> None:
@@ -111,11 +134,17 @@ def pending_login() -> tuple[User, bool] | None:
 @login_manager.user_loader
 def load_user(value: str) -> User | None:
     try:
-        user_id, token, login_at, mode = str(value).split(":")
+        user_id, token, login_at, mode, secret = str(value).split(":")
         user_id, login_at = int(user_id), int(login_at)
     except ValueError:
         return _ended()
-    user = db.session.get(User, user_id)
+    # One query: the account, only if this session is still on record (not logged out, not
+    # ended with every other session).
+    user = db.session.scalar(
+        select(User)
+        .join(LoginSession, LoginSession.user_id == User.id)
+        .where(User.id == user_id, LoginSession.token_hash == _hash(secret))
+    )
     if user is None or not user.can_log_in or user.deleted_at is not None:
         return _ended()
     if not hmac.compare_digest(user.session_token, token):

@@ -8,13 +8,14 @@ someone's shoulder, or replayed, is refused.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
-import io
 import re
 
 import pyotp
-import segno
-from markupsafe import Markup
+from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, update
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -35,6 +36,19 @@ def new_secret() -> str:
     return pyotp.random_base32()
 
 
+def setup_secret(user: User) -> str:
+    """The key the set-up page offers until a first code confirms it: derived from the
+    site's secret key and the account's session token, so every load of the page, on any
+    device and whatever requests race it, shows the same key with nothing stored (a GET
+    writes nothing). Turning two-step login on ends every session, which replaces the
+    token: a later set-up offers a new key. 160 bits, like new_secret."""
+    key = current_app.secret_key
+    key = key.encode() if isinstance(key, str) else key
+    message = f"totp-setup:{user.id}:{user.session_token}".encode()
+    digest = hmac.new(key, message, hashlib.sha256).digest()
+    return base64.b32encode(digest[:20]).decode()
+
+
 def grouped(secret: str) -> str:
     """The secret in groups of four, easier to type into an app by hand."""
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
@@ -45,28 +59,6 @@ def provisioning_uri(secret: str, account_name: str) -> str:
     return pyotp.TOTP(secret, digits=DIGITS, interval=STEP_SECONDS).provisioning_uri(
         name=account_name, issuer_name=ISSUER
     )
-
-
-def qr_svg(uri: str, title: str) -> Markup:
-    """The QR code as inline SVG: presentation attributes only (no style attribute, no
-    data: URI), so the strict Content-Security-Policy allows it. Black on white whatever
-    the page's colours, with the quiet zone scanners need."""
-    out = io.BytesIO()
-    segno.make(uri, error="m", micro=False).save(
-        out,
-        kind="svg",
-        scale=5,
-        border=4,
-        dark="#000",
-        light="#fff",
-        xmldecl=False,
-        svgns=True,
-        nl=False,
-        svgclass="qr",
-        lineclass=None,
-        title=title,
-    )
-    return Markup(out.getvalue().decode())  # noqa: S704 - segno's own markup, title escaped  # nosec B704
 
 
 def current_step() -> int:
@@ -94,6 +86,22 @@ def matching_step(secret: str, code: str | None, after: int | None = None) -> in
         if hmac.compare_digest(code_for(secret, step), code):
             return step
     return None
+
+
+WRONG_CODE = _l("This code is not the one your app shows now.")
+USED_CODE = _l("That code was already used; wait for the next one your app shows.")
+
+
+def code_error(user: User, code: str | None):
+    """Why a code of the user's second factor was refused, to show beside the field."""
+    return USED_CODE if already_used(user, code) else WRONG_CODE
+
+
+def already_used(user: User, code: str | None) -> bool:
+    """Whether `code` is right but its time step was spent already (a replay, or the same
+    code typed twice within its 30 seconds): the person should wait for the next one."""
+    step = matching_step(user.totp_secret, code)
+    return step is not None and user.totp_last_step is not None and step <= user.totp_last_step
 
 
 def verify(user: User, code: str | None) -> bool:

@@ -17,18 +17,22 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from .. import rules
 from ..errors import Conflict, NotFound
-from ..extensions import db, limiter, login_manager, rate_limit_key
+from ..extensions import address_key, db, limiter, login_manager, rate_limit_key
 from ..forms import EmptyForm
 from ..http import safe_next
+from ..invitations import services as invitations
 from ..models import Argument, ArgumentVote, Debate, Participant, User
+from ..moderation import services as moderation_services
 from ..moderation.models import DebateRole
+from ..qr import qr_svg
 from ..rules import Standing
-from . import mail, services, sessions, totp
+from . import mail, recovery, services, sessions, totp
 from .forms import (
     ChangeEmailForm,
     ChangePasswordForm,
@@ -37,6 +41,8 @@ from .forms import (
     DisableTwoFactorForm,
     EnableTwoFactorForm,
     LoginForm,
+    NewRecoveryCodesForm,
+    RecoveryLoginForm,
     RegisterForm,
     ResetPasswordForm,
     ResetRequestForm,
@@ -47,11 +53,14 @@ bp = Blueprint("accounts", __name__)
 login_manager.login_view = "accounts.login"
 login_manager.login_message = None
 
-# Rate limits. Per address (or per user once logged in, see extensions.rate_limit_key), and
-# for forms naming an account, per account too: a botnet gets no more guesses at one
-# account's password than a single machine, and nobody can flood an address with mail.
-REGISTER_LIMIT = "5 per minute;30 per hour"
-LOGIN_LIMIT = "10 per minute;60 per hour"
+# Rate limits. The forms that let someone in count per client address even when it is
+# signed in (extensions.address_key: holding sessions of several accounts must not multiply
+# a client's guesses); the others per user once logged in (extensions.rate_limit_key). Forms
+# naming an account count per account too: a botnet gets no more guesses at one account's
+# password than a single machine, and nobody can flood an address with mail.
+# Per address: settings (config.py), for the many people behind one address.
+REGISTER_LIMIT = lambda: current_app.config["REGISTER_LIMIT"]  # noqa: E731
+LOGIN_LIMIT = lambda: current_app.config["LOGIN_LIMIT"]  # noqa: E731
 #: Failed log-ins naming one email, from anywhere.
 ACCOUNT_LOGIN_LIMIT = "10 per hour"
 CODE_LIMIT = "10 per minute;30 per hour"
@@ -66,13 +75,13 @@ SETTINGS_LIMIT = "5 per minute;20 per hour"
 LOGOUT_EVERYWHERE_LIMIT = "5 per minute;20 per hour"
 
 #: Session key of a second factor being set up (shown, not yet confirmed).
-ENROLLING = "totp_enrolling"
 
 LINK_NOT_VALID = _l(
     "This link does not work: it was already used, it is too old, or part of it is missing. "
     "Copy the whole link from the mail, or ask for a new one."
 )
-WRONG_CODE = _l("This code is not the one your app shows now.")
+WRONG_CODE = totp.WRONG_CODE
+code_error = totp.code_error
 #: What a staff member without a second factor may still reach (besides accounts.*, api.*).
 OPEN_WITHOUT_SECOND_FACTOR = {
     "static",
@@ -109,6 +118,26 @@ def pending_login_key() -> str:
     return rate_limit_key()
 
 
+def _through_invitation() -> bool:
+    return invitations.arriving() is not None
+
+
+def _not_through_invitation() -> bool:
+    return invitations.arriving() is None
+
+
+def invitation_key() -> str:
+    invitation = invitations.arriving()
+    return f"invitation:{invitation.id if invitation else '-'}"
+
+
+def invitation_limit() -> str:
+    """Each step (sign-up, confirmation, log-in) twice per seat an hour: room for typos.
+    (Flask-Limiter asks before it knows the limit is exempt: any value does then.)"""
+    invitation = invitations.arriving()
+    return f"{2 * invitation.capacity if invitation else 1} per hour"
+
+
 def _failed(response) -> bool:
     return response.status_code == 400
 
@@ -135,17 +164,34 @@ def _local(path) -> str | None:
 
 def site_standing(user: User) -> Standing:
     """Who someone is across the whole site: every role they hold in any debate."""
-    held = select(DebateRole.role).where(
-        DebateRole.user_id == user.id, DebateRole.ended_at.is_(None)
+    held = select(DebateRole.role).where(DebateRole.user_id == user.id, DebateRole.held())
+    return Standing(user=user, roles=frozenset(str(role) for role in db.session.scalars(held)))
+
+
+def request_standing(user: User) -> Standing:
+    """The standing the second-factor rule asks about for this request: a site admin's
+    everywhere; otherwise the roles held in the debate the request is about (its `slug`),
+    and none on pages about no debate (home, inbox, starting a debate)."""
+    if user.is_admin:
+        return Standing(user=user)
+    slug = (request.view_args or {}).get("slug")
+    if not isinstance(slug, str):
+        return Standing(user=user)
+    held = (
+        select(DebateRole.role)
+        .join(Debate, Debate.id == DebateRole.debate_id)
+        .where(Debate.slug == slug, DebateRole.user_id == user.id, DebateRole.held())
     )
     return Standing(user=user, roles=frozenset(str(role) for role in db.session.scalars(held)))
 
 
 @bp.before_app_request
 def staff_need_a_second_factor():
-    """Site admins, organisers and mediators without two-step login reach their account
-    pages only: every other page sends them to set it up, every other action is refused.
-    Checked here once for every route, so a route added later is covered too."""
+    """Site admins, and organisers and mediators in the debates they run, need two-step
+    login: there, every page sends them to set it up and every action is refused.
+    Elsewhere they read and take part as anyone does (an invitation not yet accepted
+    counts for nothing). Checked here once for every route, so a route added later is
+    covered too."""
     if not current_app.config.get("REQUIRE_STAFF_TOTP"):
         return None
     endpoint = request.endpoint or ""
@@ -153,7 +199,9 @@ def staff_need_a_second_factor():
         return None
     if not current_user.is_authenticated or current_user.totp_secret:
         return None  # answered without a query for almost every request
-    refusal = rules.act_without_second_factor(site_standing(current_user))
+    refusal = rules.act_without_second_factor(
+        request_standing(current_user), current_app.config["TWO_STEP_FOR"]
+    )
     if refusal is None:
         return None
     if request.method in ("GET", "HEAD"):  # the page says why
@@ -165,7 +213,12 @@ def staff_need_a_second_factor():
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit(REGISTER_LIMIT, methods=["POST"])
+@limiter.limit(
+    REGISTER_LIMIT, methods=["POST"], key_func=address_key, exempt_when=_through_invitation
+)
+@limiter.limit(
+    invitation_limit, methods=["POST"], key_func=invitation_key, exempt_when=_not_through_invitation
+)
 @limiter.limit(ADDRESS_LIMIT, methods=["POST"], key_func=email_key)
 def register():
     """Step one: pseudonym and email. Whether the address is new or has an account, the
@@ -185,7 +238,10 @@ def register():
 
 
 @bp.route("/register/confirm", methods=["GET", "POST"])
-@limiter.limit(LINK_LIMIT, methods=["POST"])
+@limiter.limit(LINK_LIMIT, methods=["POST"], key_func=address_key, exempt_when=_through_invitation)
+@limiter.limit(
+    invitation_limit, methods=["POST"], key_func=invitation_key, exempt_when=_not_through_invitation
+)
 def confirm_registration():
     """Step two, from the mailed link: choose a password (and keep or change the
     pseudonym); the account is created and logged in."""
@@ -198,7 +254,9 @@ def confirm_registration():
     form = ConfirmRegistrationForm(pseudonym=data["pseudonym"])
     if form.validate_on_submit():
         try:
-            user = services.register_user(form.pseudonym.data, data["email"], form.password.data)
+            user = services.finish_registration(
+                request.args.get("token"), form.pseudonym.data, form.password.data
+            )
         except services.FieldError as error:
             if error.field == "email":  # used by another request meanwhile
                 raise used from None
@@ -228,7 +286,10 @@ def check_mail():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(LOGIN_LIMIT, methods=["POST"])
+@limiter.limit(LOGIN_LIMIT, methods=["POST"], key_func=address_key, exempt_when=_through_invitation)
+@limiter.limit(
+    invitation_limit, methods=["POST"], key_func=invitation_key, exempt_when=_not_through_invitation
+)
 @limiter.limit(ACCOUNT_LOGIN_LIMIT, methods=["POST"], key_func=email_key, deduct_when=_failed)
 def login():
     form = LoginForm()
@@ -247,7 +308,7 @@ def login():
 
 
 @bp.route("/login/code", methods=["GET", "POST"])
-@limiter.limit(CODE_LIMIT, methods=["POST"])
+@limiter.limit(CODE_LIMIT, methods=["POST"], key_func=address_key)
 @limiter.limit(ACCOUNT_CODE_LIMIT, methods=["POST"], key_func=pending_login_key)
 def login_code():
     """The second step: the password was right; now the code from the app."""
@@ -261,14 +322,37 @@ def login_code():
         target = _local(request.args.get("next")) or url_for("main.home")
         return redirect(url_for(".login", next=target))
     user, remember = pending
-    form = CodeForm()
-    if form.validate_on_submit():
+    form, recovery_form = CodeForm(), RecoveryLoginForm(prefix="recovery")
+    if recovery_form.code.name in request.form:  # the phone is lost: a recovery code instead
+        if recovery_form.validate_on_submit():
+            if recovery.use(user, recovery_form.code.data):
+                left = recovery.remaining(user)
+                db.session.commit()
+                sessions.login(user, remember=remember)
+                flash(_recovery_used(left), "warning")
+                return redirect(url_for(".two_factor"))
+            recovery_form.code.errors.append(NOT_A_RECOVERY_CODE)
+    elif form.validate_on_submit():
         if totp.verify(user, form.code.data):
             db.session.commit()
             sessions.login(user, remember=remember)
             return redirect(safe_next(url_for("main.home")))
-        form.code.errors.append(WRONG_CODE)
-    return render_template("accounts/login_code.html", form=form), _status(form)
+        form.code.errors.append(code_error(user, form.code.data))
+    page = render_template("accounts/login_code.html", form=form, recovery_form=recovery_form)
+    return page, _status(form, recovery_form)
+
+
+NOT_A_RECOVERY_CODE = _l("This is not one of your recovery codes, or it was used already.")
+
+
+def _recovery_used(left: int) -> str:
+    return ngettext(
+        "You logged in with a recovery code: %(num)d is left. If your phone is gone, turn "
+        "two-step login off below, then set it up again on a new one.",
+        "You logged in with a recovery code: %(num)d are left. If your phone is gone, turn "
+        "two-step login off below, then set it up again on a new one.",
+        left,
+    )
 
 
 @bp.route("/logout", methods=["POST"])
@@ -283,7 +367,7 @@ def logout():
 
 
 @bp.route("/reset", methods=["GET", "POST"])
-@limiter.limit(RESET_LIMIT, methods=["POST"])
+@limiter.limit(RESET_LIMIT, methods=["POST"], key_func=address_key)
 @limiter.limit(ADDRESS_LIMIT, methods=["POST"], key_func=email_key)
 def reset_request():
     form = ResetRequestForm()
@@ -295,7 +379,7 @@ def reset_request():
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
-@limiter.limit(LINK_LIMIT, methods=["POST"])
+@limiter.limit(LINK_LIMIT, methods=["POST"], key_func=address_key)
 def reset_password(token):
     if services.find_reset(token) is None:
         raise NotFound(LINK_NOT_VALID)
@@ -351,12 +435,19 @@ def account():
     roles = db.session.execute(
         select(DebateRole, Debate)
         .join(Debate, Debate.id == DebateRole.debate_id)
-        .where(DebateRole.user_id == current_user.id, DebateRole.ended_at.is_(None))
+        .where(DebateRole.user_id == current_user.id, DebateRole.held())
         .order_by(Debate.created_at.desc())
     ).all()
-    return render_template(
-        "accounts/account.html", arguments=arguments, votes=votes, positions=positions, roles=roles
+    page = render_template(
+        "accounts/account.html",
+        arguments=arguments,
+        votes=votes,
+        positions=positions,
+        roles=roles,
+        invitations=moderation_services.invitations_for(current_user),
+        form=EmptyForm(),
     )
+    return page
 
 
 def _settings_page(email_form=None, password_form=None):
@@ -382,11 +473,16 @@ def _reauthenticate(password_field, code_field) -> bool:
         password_field.errors.append(_("This is not your current password."))
         return False
     if second_factor and code_field is not None:
-        if not totp.normalise(code_field.data):
+        code = code_field.data
+        if not totp.normalise(code):
             code_field.errors.append(_("Enter the 6-digit code from your app."))
             return False
-        if not totp.verify(user, code_field.data):
-            code_field.errors.append(WRONG_CODE)
+        if recovery.looks_like(recovery.normalise(code)):
+            if not recovery.use(user, code):
+                code_field.errors.append(NOT_A_RECOVERY_CODE)
+                return False
+        elif not totp.verify(user, code):
+            code_field.errors.append(code_error(user, code))
             return False
     return True
 
@@ -413,7 +509,7 @@ def change_email():
 
 
 @bp.route("/account/email/confirm", methods=["GET", "POST"])
-@limiter.limit(LINK_LIMIT, methods=["POST"])
+@limiter.limit(LINK_LIMIT, methods=["POST"], key_func=address_key)
 def confirm_email():
     """From the link mailed to the new address: a button (a mail scanner opening the link
     changes nothing), then the change."""
@@ -424,7 +520,7 @@ def confirm_email():
     form = EmptyForm()
     if form.validate_on_submit():
         try:
-            services.change_email(user, new_email)
+            services.change_email(user, new_email, request.args.get("token"))
         except services.FieldError as error:
             raise Conflict(error.message) from None
         db.session.commit()
@@ -478,13 +574,10 @@ def two_factor():
     if user.totp_secret:
         if request.method == "POST":
             return redirect(url_for(".two_factor"))
-        page = render_template(
-            "accounts/two_factor.html", enabled=True, form=DisableTwoFactorForm(), staff=staff
+        return _private(
+            _enabled_page(user, DisableTwoFactorForm(), NewRecoveryCodesForm(prefix="codes"))
         )
-        return _private(page)
-    secret = session.get(ENROLLING)
-    if not isinstance(secret, str) or not secret:
-        secret = session[ENROLLING] = totp.new_secret()
+    secret = totp.setup_secret(user)
     form = EnableTwoFactorForm()
     if form.validate_on_submit() and _reauthenticate(form.password, None):
         step = totp.matching_step(secret, form.code.data)
@@ -492,14 +585,11 @@ def two_factor():
             form.code.errors.append(WRONG_CODE)
         else:
             remember = sessions.remembered()
-            services.enable_totp(user, secret, step)
+            codes = services.enable_totp(user, secret, step)
             db.session.commit()
             sessions.login(user, remember=remember)
-            flash(
-                _("Two-step login is on. Every other device was logged out."),
-                "success",
-            )
-            return redirect(_local(request.args.get("next")) or url_for(".settings"))
+            flash(_("Two-step login is on. Every other device was logged out."), "success")
+            return _recovery_codes_page(codes, _local(request.args.get("next")))
     uri = totp.provisioning_uri(secret, user.pseudonym)
     page = render_template(
         "accounts/two_factor.html",
@@ -507,7 +597,8 @@ def two_factor():
         form=form,
         staff=staff,
         secret=totp.grouped(secret),
-        qr=totp.qr_svg(uri, _("QR code to scan with your authenticator app")),
+        uri=uri,
+        qr=qr_svg(uri, _("QR code to scan with your authenticator app")),
     )
     return _private(page, _status(form))
 
@@ -525,7 +616,41 @@ def disable_two_factor():
         db.session.commit()
         flash(_("Two-step login is off."), "success")
         return redirect(url_for(".settings"))
-    page = render_template(
-        "accounts/two_factor.html", enabled=True, form=form, staff=site_standing(user).is_staff
+    return _private(_enabled_page(user, form, NewRecoveryCodesForm(prefix="codes")), _status(form))
+
+
+@bp.route("/account/two-factor/recovery-codes", methods=["POST"])
+@login_required
+@limiter.limit(SETTINGS_LIMIT)
+def new_recovery_codes():
+    """Ten new recovery codes (the old ones stop working): after using some, or losing the
+    sheet they were written on."""
+    user = current_user._get_current_object()
+    if not user.totp_secret:
+        return redirect(url_for(".two_factor"))
+    form = NewRecoveryCodesForm(prefix="codes")
+    if form.validate_on_submit() and _reauthenticate(form.password, form.code):
+        codes = recovery.new_codes(user)
+        db.session.commit()
+        return _recovery_codes_page(codes, None)
+    return _private(_enabled_page(user, DisableTwoFactorForm(), form), _status(form))
+
+
+def _enabled_page(user: User, disable_form, codes_form) -> str:
+    return render_template(
+        "accounts/two_factor.html",
+        enabled=True,
+        form=disable_form,
+        codes_form=codes_form,
+        codes_left=recovery.remaining(user),
+        staff=site_standing(user).is_staff,
     )
-    return _private(page, _status(form))
+
+
+def _recovery_codes_page(codes: list[str], next_page: str | None):
+    """Shown once, in the answer to the form that made them: never stored in a page a
+    cache, the history or a later request could give back."""
+    page = render_template(
+        "accounts/recovery_codes.html", codes=codes, next_page=next_page or url_for(".settings")
+    )
+    return _private(page)

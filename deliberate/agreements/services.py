@@ -21,8 +21,9 @@ from ..errors import InvalidInput
 from ..extensions import db
 from ..markup import render_markdown
 from ..models import Argument, Debate, Participant, User, utcnow
-from ..moderation import log
+from ..moderation import log, notify
 from ..moderation.models import Community
+from ..moderation.services import actor_role
 from ..rules import Standing
 from .models import (
     ENDORSE,
@@ -37,6 +38,9 @@ from .models import (
 #: A community takes part in ratification, and its tally is shown, from this many declared
 #: participants; smaller ones are never shown, so nobody's answer can be singled out.
 RATIFYING_SIZE = 5
+#: The thresholds organisers may choose: the share, in percent, of a caucus's declared
+#: members who must endorse a point (50: more than half; 100: all of them).
+RATIFY_PERCENTS = (50, 60, 67, 75, 100)
 #: At most this many arguments cited by one point.
 MAX_LINKS = 20
 #: How much of a point's text the moderation log quotes.
@@ -68,19 +72,30 @@ class CommunitySize:
 
 @dataclass(frozen=True)
 class CommunityTally:
-    """The answers to one point from the declared participants of one community."""
+    """The answers to one point from the declared participants of one ratifying community
+    (a caucus)."""
 
     community_id: int
     name: str
     members: int
     endorsements: int
     objections: int
+    #: The debate's threshold: the share of the members, in percent, who must endorse.
+    percent: int = 50
 
     @property
     def has_majority(self) -> bool:
-        """More than half of the community's declared participants endorse (not merely more
-        than half of those who answered)."""
-        return 2 * self.endorsements > self.members
+        """At least `percent` of the community's declared participants endorse, and always
+        more than half of them (of the members, not merely of those who answered: silence
+        is not consent). An empty caucus ratifies nothing."""
+        e, n = self.endorsements, self.members
+        return n > 0 and 2 * e > n and 100 * e >= self.percent * n
+
+    @property
+    def counts_shown(self) -> bool:
+        """A caucus under RATIFYING_SIZE still ratifies, but only "ratified" or "not yet" is
+        shown: its counts could single out its members' answers (docs/threat-model.md)."""
+        return self.members >= RATIFYING_SIZE
 
 
 @dataclass(frozen=True)
@@ -88,41 +103,54 @@ class PointTally:
     #: Every endorsement and objection, whatever the community (or none).
     endorsements: int
     objections: int
-    #: Only communities of at least RATIFYING_SIZE declared participants, in display order.
+    #: The ratifying communities, in display order.
     communities: tuple[CommunityTally, ...]
     ratified: bool
+    #: Whether the overall figures may be shown (totals_shown).
+    totals_shown: bool = True
+
+
+def caucuses_chosen(debate: Debate) -> bool:
+    return bool(
+        db.session.scalar(
+            select(Community.id).where(Community.debate_id == debate.id, Community.caucus)
+        )
+    )
 
 
 def ratifying_communities(debate: Debate) -> list[CommunitySize]:
-    """The debate's communities with at least RATIFYING_SIZE declared participants."""
+    """Who ratifies: the caucuses the organisers chose before opening, whatever their size;
+    when they chose none, every community with at least RATIFYING_SIZE declared
+    participants (the rule before caucuses existed). One query."""
     members = func.count(Participant.id)
     rows = db.session.execute(
-        select(Community.id, Community.name, members)
-        .join(
+        select(Community.id, Community.name, Community.caucus, members)
+        .outerjoin(
             Participant,
             and_(Participant.community_id == Community.id, Participant.debate_id == debate.id),
         )
         .where(Community.debate_id == debate.id)
-        .group_by(Community.id, Community.name, Community.position)
-        .having(members >= RATIFYING_SIZE)
+        .group_by(Community.id, Community.name, Community.caucus, Community.position)
         .order_by(Community.position, Community.id)
     ).all()
-    return [CommunitySize(id_, name, count) for id_, name, count in rows]
+    if any(row.caucus for row in rows):
+        chosen = [row for row in rows if row.caucus]
+    else:
+        chosen = [row for row in rows if row[3] >= RATIFYING_SIZE]
+    return [CommunitySize(row.id, row.name, row[3]) for row in chosen]
 
 
 def tallies(debate: Debate) -> dict[int, PointTally]:
     """Endorsements and objections of every point of the debate, by point id.
 
-    Ratification: a point is ratified when, for *each* community of the debate that has at
-    least RATIFYING_SIZE (5) declared participants, the endorsements from that community's
-    declared participants are more than half of the community's declared participants (a
-    majority of the community, not of those who answered: silence is not consent). A point
-    is not ratified while no community has that many declared participants. Communities
-    under the threshold neither ratify nor have their tally shown; their members' answers
-    still count in the overall figures.
+    Ratification: a point is ratified when *each* ratifying community (ratifying_communities)
+    ratifies it: at least the debate's `ratify_percent` of the community's declared
+    participants endorse it, and more than half of them (a share of the community, not of
+    those who answered: silence is not consent). A point is not ratified while no community
+    ratifies. Members' answers count in the overall figures whatever their community.
 
-    Two queries, whatever the number of points: the community sizes, and the answers
-    grouped by point, community and value.
+    A few queries, whatever the number of points: the caucuses and their sizes, and the
+    answers grouped by point, community and value.
     """
     communities = ratifying_communities(debate)
     answers = func.count(Endorsement.id)
@@ -146,6 +174,7 @@ def tallies(debate: Debate) -> dict[int, PointTally]:
         if value is not None:
             tally[community_id, value] += count
             tally[value] += count
+    totals = totals_shown(debate, communities)
     result = {}
     for point_id, tally in counts.items():
         shown = tuple(
@@ -155,6 +184,7 @@ def tallies(debate: Debate) -> dict[int, PointTally]:
                 members=c.members,
                 endorsements=tally[c.id, ENDORSE],
                 objections=tally[c.id, OBJECT],
+                percent=debate.ratify_percent,
             )
             for c in communities
         )
@@ -163,8 +193,39 @@ def tallies(debate: Debate) -> dict[int, PointTally]:
             objections=tally[OBJECT],
             communities=shown,
             ratified=bool(shown) and all(c.has_majority for c in shown),
+            totals_shown=totals,
         )
     return result
+
+
+def totals_shown(debate: Debate, communities: list[CommunitySize]) -> bool:
+    """The overall figures minus those of the communities shown with counts are the answers
+    of everyone else (small caucuses, small communities, the undeclared). When everyone else
+    is one to four people, that difference says how each of them answered: then only the
+    communities' figures are shown."""
+    counted = sum(c.members for c in communities if c.members >= RATIFYING_SIZE)
+    rest = debate.participant_count - counted
+    return rest <= 0 or rest >= RATIFYING_SIZE
+
+
+def set_caucuses(who: Standing, debate: Debate, community_ids: Iterable[int], percent: int) -> None:
+    """Before opening, the organisers choose which communities must ratify the agreement
+    and the share of each one's declared members who must endorse a point."""
+    rules.require(rules.choose_caucuses(who, debate))
+    if percent not in RATIFY_PERCENTS:
+        raise InvalidInput(_l("Choose one of the thresholds offered."))
+    chosen = set(community_ids)
+    listed = db.session.scalars(
+        select(Community).where(Community.debate_id == debate.id).order_by(Community.position)
+    ).all()
+    if chosen - {c.id for c in listed}:
+        raise InvalidInput(_l("Choose among this debate's communities."))
+    for community in listed:
+        community.caucus = community.id in chosen
+    debate.ratify_percent = percent
+    db.session.flush()
+    names = ", ".join(c.name for c in listed if c.caucus) or "-"
+    log.record(debate, who.user, actor_role(who), "caucuses_set", f"{names} · {percent}%")
 
 
 def ratified_points(debate: Debate) -> list[AgreementPoint]:
@@ -223,6 +284,7 @@ def add_point(
     db.session.add(point)
     db.session.flush()
     log.record(debate, who.user, "mediator", "agreement_point_added", _log_line(point))
+    notify.to_participants(debate, "agreement_to_endorse", coalesce=True)
     return point
 
 
@@ -235,9 +297,10 @@ def edit_point(
 ) -> int:
     """Change a point's kind, text or cited arguments.
 
-    Endorsements answer a wording: when the kind or the text changes, the point's
-    endorsements and objections are withdrawn, so a ratified point cannot be rewritten
-    under its endorsers. Returns how many were withdrawn.
+    Endorsements answer a point as it stands, arguments cited included: any change of
+    substance withdraws its endorsements and objections (so a ratified point cannot be
+    rewritten, or made to cite other arguments, under its endorsers), and those who had
+    answered are told to read it again. Returns how many answers were withdrawn.
     """
     debate = point.debate
     rules.require(rules.draft_agreement(who, debate))
@@ -248,11 +311,8 @@ def edit_point(
     if not (reworded or relinked):
         return 0
     _lock(debate)
-    withdrawn = 0
+    withdrawn = _reopen(point)
     if reworded:
-        withdrawn = db.session.execute(
-            delete(Endorsement).where(Endorsement.point_id == point.id)
-        ).rowcount
         point.kind = kind
         point.text = text
         point.text_html = render_markdown(text)
@@ -261,6 +321,26 @@ def edit_point(
     db.session.flush()
     log.record(debate, who.user, "mediator", "agreement_point_edited", _log_line(point))
     return withdrawn
+
+
+def _reopen(point: AgreementPoint) -> int:
+    """Withdraw every answer to the point and tell those who gave them."""
+    answered = (
+        db.session.execute(
+            delete(Endorsement)
+            .where(Endorsement.point_id == point.id)
+            .returning(Endorsement.user_id)
+        )
+        .scalars()
+        .all()
+    )
+    for user_id in answered:
+        notify.send(user_id, "agreement_reopened", point.debate, detail=_point_label(point))
+    return len(answered)
+
+
+def _point_label(point: AgreementPoint) -> str:
+    return f"#{point.number}"
 
 
 def remove_point(who: Standing, point: AgreementPoint) -> None:

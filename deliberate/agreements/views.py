@@ -12,6 +12,7 @@ from ..errors import InvalidInput
 from ..extensions import db, limiter
 from ..forms import EmptyForm
 from ..models import Debate, utcnow
+from ..moderation.forms import threshold_labels
 from ..rules import Standing
 from . import services
 from .forms import EndorseForm, PointForm, kind_labels
@@ -50,6 +51,8 @@ def agreement_page(debate: Debate, who: Standing, *, status: int = 200, form=Non
         tallies=tallies,
         ratified=sum(tally.ratified for tally in tallies.values()),
         communities=services.ratifying_communities(debate),
+        caucuses=services.caucuses_chosen(debate),
+        threshold=threshold_labels()[debate.ratify_percent],
         minimum=services.RATIFYING_SIZE,
         mine=services.my_endorsements(current_user, debate),
         can_draft=can_draft,
@@ -107,8 +110,10 @@ def edit_point(slug: str, point_id: int):
             if withdrawn:
                 flash(
                     ngettext(
-                        "Its wording changed, so its %(num)d answer was withdrawn.",
-                        "Its wording changed, so its %(num)d answers were withdrawn.",
+                        "It changed, so its %(num)d answer was withdrawn; the person who gave "
+                        "it is told.",
+                        "It changed, so its %(num)d answers were withdrawn; those who gave "
+                        "them are told.",
                         withdrawn,
                     ),
                     "success",

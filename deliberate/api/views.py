@@ -5,10 +5,12 @@ from sqlalchemy import select
 
 from ..debates.queries import UNLISTED
 from ..extensions import db
+from ..headers import unindexed_if_unlisted
 from ..http import db_int
-from ..models import Argument, Debate, Phase
+from ..models import Argument, Audience, Debate, Phase
 from ..moderation import log
 from ..moderation.services import apply_due_phase_changes
+from ..results import cache, texts
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -21,7 +23,8 @@ def debate_summary(debate: Debate) -> dict:
         "phase": debate.phase.value,
         "organiser": debate.organiser.pseudonym,
         "created_at": debate.created_at.isoformat(),
-        "argument_count": debate.argument_count,
+        # What the pages count: the arguments anyone may read (not those hidden or held).
+        "argument_count": debate.readable_argument_count,
         "participant_count": debate.participant_count,
         "vote_count": debate.vote_count,
     }
@@ -30,7 +33,9 @@ def debate_summary(debate: Debate) -> dict:
 @bp.route("/debates")
 def debates():
     rows = db.session.scalars(
-        select(Debate).where(Debate.phase != Phase.DRAFT).order_by(Debate.created_at.desc())
+        select(Debate)
+        .where(Debate.phase != Phase.DRAFT, Debate.audience == Audience.PUBLIC)
+        .order_by(Debate.created_at.desc())
     ).all()
     return jsonify(debates=[debate_summary(d) for d in rows])
 
@@ -40,12 +45,14 @@ def public_debate(slug: str) -> Debate:
     if debate is None or not debate.is_public:
         abort(404)
     apply_due_phase_changes(debate)
+    unindexed_if_unlisted(debate)
     return debate
 
 
 @bp.route("/debates/<slug>")
 def debate(slug: str):
     debate = public_debate(slug)
+    counts = cache.published_counts(debate)
     # Awaiting approval or merged away: not part of the public debate.
     arguments = db.session.scalars(
         select(Argument)
@@ -55,7 +62,8 @@ def debate(slug: str):
     return jsonify(
         **debate_summary(debate),
         background=debate.background,
-        motion_votes={"before": debate.tally("before"), "after": debate.tally("after")},
+        # Batched with the results (results/release.py), never counted live.
+        motion_votes={key: counts[key] for key in ("before", "after")},
         arguments=[argument_json(a) for a in arguments],
     )
 
@@ -93,13 +101,13 @@ def moderation_log(slug: str):
             {
                 "id": e.id,
                 "at": e.created_at.isoformat(),
-                "actor": e.actor.pseudonym if e.actor else None,
+                "actor": e.public_actor.pseudonym if e.public_actor else None,
                 "actor_role": e.actor_role,
                 "action": e.action,
                 "rule": e.rule_number,
                 "reason": e.reason,
                 "argument_id": e.argument_id,
-                "subject": e.subject.pseudonym if e.subject else None,
+                "subject": e.public_subject.pseudonym if e.public_subject else None,
             }
             for e in entries
         ],
@@ -109,19 +117,23 @@ def moderation_log(slug: str):
 
 @bp.route("/debates/<slug>/results")
 def results(slug: str):
-    """The report's figures (the same cached analysis the report page shows)."""
+    """The report's figures (the same cached analysis the report page shows), with each
+    argument's text as it reads now."""
     from ..agreements.services import ratified_points
-    from ..results.cache import results_for
 
     debate = public_debate(slug)
-    result = results_for(debate)
+    result = cache.results_for(debate)
+    if result is None:  # being computed for the first time (results/jobs.py)
+        response = jsonify(slug=debate.slug, status="computing")
+        response.headers["Retry-After"] = "30"
+        return response, 202
     return jsonify(
         slug=debate.slug,
         motion=debate.motion,
         phase=debate.phase.value,
         computed_at=result.computed_at.isoformat(),
         version=result.version,
-        **result.figures,
+        **texts.with_texts(result.figures),
         ratified_agreement=[
             {"number": p.number, "kind": p.kind.value, "text": p.text}
             for p in ratified_points(debate)

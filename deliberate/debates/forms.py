@@ -2,7 +2,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    HiddenField,
     RadioField,
     SelectChoice,
     SelectField,
@@ -83,6 +82,13 @@ class DebateForm(FlaskForm):
     )
 
 
+class EditDebateForm(FlaskForm):
+    """The motion (while a draft) and the background; the fields and limits of DebateForm."""
+
+    motion = DebateForm.motion
+    background = DebateForm.background
+
+
 class ArgumentForm(FlaskForm):
     stance = RadioField(
         _l("Which side does your argument take?"),
@@ -131,12 +137,6 @@ class PositionForm(FlaskForm):
         choices=position_choices(),
         validators=[InputRequired(_l("Choose for, against or undecided."))],
     )
-
-
-class VoteForm(FlaskForm):
-    """Agree, disagree, or retract (an empty value)."""
-
-    value = HiddenField()
 
 
 class JoinForm(PositionForm):

@@ -5,17 +5,16 @@ Plain functions called by the HTML views, the JSON API and the CLI. Each checks 
 increments in the same transaction, and flushes; the caller commits once.
 """
 
-import math
 import re
 import secrets
 import unicodedata
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, delete, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.util import identity_key
 
 from .. import rules
+from ..counters import bump, count_in_tree, wilson_lower_bound
 from ..errors import Conflict, InvalidInput
 from ..extensions import db
 from ..markup import render_markdown
@@ -29,17 +28,20 @@ from ..models import (
     ArgumentVote,
     Debate,
     DebateFormat,
+    DebateRevision,
     Participant,
     Position,
     Stance,
     User,
     Visibility,
+    motion_side,
     utcnow,
 )
-from ..moderation import notify
+from ..moderation import log, notify, review
 from ..moderation.models import DebateRole, Role, Sanction, SanctionStatus
-from ..moderation.review import author_edited
-from ..moderation.services import community_of, set_up_debate
+from ..moderation.review import premoderated
+from ..moderation.services import actor_role, community_of, set_up_debate
+from ..results import release
 from ..rules import Standing
 
 # --- debates -------------------------------------------------------------------------------
@@ -64,6 +66,7 @@ def start_debate(
     background: str,
     slug: str | None = None,
     format: DebateFormat = DebateFormat.MOTION,
+    language: str = "en",
 ) -> Debate:
     """A new debate, as a draft: its organiser sets rules and communities, then opens it."""
     rules.require(rules.start_debate(Standing(organiser)))
@@ -74,11 +77,55 @@ def start_debate(
         background=background.strip(),
         background_html=render_markdown(background.strip()),
         organiser_id=organiser.id,
+        language=language,
     )
     db.session.add(debate)
     db.session.flush()
     set_up_debate(debate, organiser)
     return debate
+
+
+def edit_debate(who: Standing, debate: Debate, motion: str, background: str) -> bool:
+    """Change the motion (only in a draft) and the background (until the debate closes).
+    The earlier texts are kept, with who changed them and when, in the public history, and
+    the log says what changed. Returns whether anything changed."""
+    rules.require(rules.edit_background(who, debate))
+    motion, background = motion.strip(), background.strip()
+    changed = [
+        name
+        for name, new, old in (
+            ("motion", motion, debate.motion),
+            ("background", background, debate.background),
+        )
+        if new != old
+    ]
+    if not changed:
+        return False
+    if "motion" in changed:
+        rules.require(rules.edit_motion(who, debate))
+    db.session.add(
+        DebateRevision(
+            debate_id=debate.id,
+            motion=debate.motion,
+            background=debate.background,
+            edited_by_id=who.user.id,
+        )
+    )
+    debate.motion = motion
+    debate.background = background
+    debate.background_html = render_markdown(background)
+    log.record(debate, who.user, actor_role(who), "debate_edited", ", ".join(changed))
+    db.session.flush()
+    return True
+
+
+def revisions(debate: Debate) -> list[DebateRevision]:
+    """The debate's earlier motions and backgrounds, newest first."""
+    return db.session.scalars(
+        select(DebateRevision)
+        .where(DebateRevision.debate_id == debate.id)
+        .order_by(DebateRevision.id.desc())
+    ).all()
 
 
 def standing(user: User, debate: Debate) -> Standing:
@@ -94,7 +141,7 @@ def standing(user: User, debate: Debate) -> Standing:
         select(DebateRole.role, DebateRole.community_id).where(
             DebateRole.debate_id == debate.id,
             DebateRole.user_id == user.id,
-            DebateRole.ended_at.is_(None),
+            DebateRole.held(),
         )
     ).all()
     now = utcnow()
@@ -130,12 +177,14 @@ def join_debate(
             if debate.is_question
             else _l("Choose for, against or undecided.")
         )
+    community = community_of(debate, community_id)
     participant = Participant(
         debate_id=debate.id,
         user_id=who.user.id,
         position_before=position,
         rules_accepted_at=utcnow(),
-        community_id=community_of(debate, community_id),
+        community_id=community,
+        vote_record_public=community is None,
     )
     try:
         with db.session.begin_nested():
@@ -144,7 +193,8 @@ def join_debate(
         # Two clicks raced: the other one joined.
         raise Conflict() from None
     opening = {f"before_{position.value}": 1} if position else {}
-    _bump(Debate, debate.id, participant_count=1, **opening)
+    bump(Debate, debate.id, participant_count=1, **opening)
+    release.private_change(debate.id, who.user.id)
     return participant
 
 
@@ -160,7 +210,8 @@ def record_final_position(who: Standing, debate: Debate, position: Position) -> 
         changes[f"after_{previous.value}"] = -1
     participant.position_after = position
     participant.after_at = utcnow()
-    _bump(Debate, debate.id, **changes)
+    bump(Debate, debate.id, **changes)
+    release.private_change(debate.id, who.user.id)
 
 
 # --- arguments -----------------------------------------------------------------------------
@@ -185,6 +236,7 @@ def post_argument(
         parent_id=parent.id if parent else None,
         author_id=who.user.id,
         stance=stance,
+        side=motion_side(stance, parent),
         body=body,
         body_html=render_markdown(body),
         depth=parent.depth + 1 if parent else 0,
@@ -197,6 +249,8 @@ def post_argument(
     db.session.flush()
     argument.path = (parent.path if parent else "") + f"{argument.id:0{PATH_STEP}d}"
     who.participant.last_posted_at = utcnow()
+    # Authors are named: their votes can no longer be published as a row of their own.
+    who.participant.vote_record_public = False
     if held:
         notify.to_mediators(debate, "new_flag", argument)
     else:
@@ -210,56 +264,23 @@ def is_statement(debate: Debate, parent: Argument | None) -> bool:
     return debate.is_question and parent is None
 
 
-def premoderated(debate: Debate, participant: Participant) -> bool:
-    """Safety mode: hold all posts, or a newcomer's until one was approved, for a mediator."""
-    return debate.premoderation == "all" or (
-        debate.premoderation == "first" and participant.approved_posts == 0
-    )
-
-
-def count_in_tree(argument: Argument) -> None:
-    """Count a newly public argument in the debate and in each ancestor's replies, and tell
-    the parent's author."""
-    if argument.parent_id is None:
-        _bump(Debate, argument.debate_id, argument_count=1)
-        return
-    parent_id = argument.ancestor_ids[-1]
-    # One statement, so the check descendant_count >= reply_count holds at every step.
-    db.session.execute(
-        update(Argument)
-        .where(Argument.id.in_(argument.ancestor_ids))
-        .values(
-            descendant_count=Argument.descendant_count + 1,
-            reply_count=Argument.reply_count + case((Argument.id == parent_id, 1), else_=0),
-        )
-        .execution_options(synchronize_session=False)
-    )
-    # Arguments, then the debate: the order cast_vote locks them in, so the two never
-    # deadlock on PostgreSQL.
-    _bump(Debate, argument.debate_id, argument_count=1)
-    parent = db.session.get(Argument, parent_id)
-    db.session.expire(parent, ["reply_count", "descendant_count"])
-    if parent.author_id != argument.author_id:
-        notify.send(parent.author_id, "reply", parent.debate, argument)
-
-
-def edit_argument(who: Standing, argument: Argument, body: str) -> None:
+def edit_argument(who: Standing, argument: Argument, body: str) -> bool:
+    """Change an argument's text, keeping the earlier one in its public history. Returns
+    whether the new text is public now; if not, it waits for a mediator (see
+    moderation.review.edit_needs_review) and the public reads the earlier text meanwhile."""
     rules.require(rules.edit_argument(who, argument.debate, argument))
-    if body == argument.body:
-        return
-    db.session.add(
-        ArgumentRevision(
-            argument_id=argument.id,
-            body=argument.body,
-            written_at=argument.edited_at or argument.created_at,
-        )
-    )
-    argument.body = body
-    argument.body_html = render_markdown(body)
-    argument.edited_at = utcnow()
-    author_edited(argument)
-    results_changed(argument.debate_id)
+    if body == (argument.pending_body or argument.body):
+        return argument.pending_body is None
+    if review.edit_needs_review(argument, who.participant):
+        review.hold_edit(argument, body)
+        return False
+    if argument.visibility is Visibility.PENDING:
+        # Not public yet: the mediator who approves it reads the latest text.
+        argument.body, argument.body_html = body, render_markdown(body)
+    else:
+        review.publish_edit(argument, body)
     db.session.flush()
+    return True
 
 
 def delete_argument(who: Standing, argument: Argument) -> None:
@@ -270,9 +291,10 @@ def delete_argument(who: Standing, argument: Argument) -> None:
     argument.queued_at = None
     argument.body = ""
     argument.body_html = ""
+    argument.pending_body = None
     db.session.execute(delete(ArgumentRevision).where(ArgumentRevision.argument_id == argument.id))
     if counted:
-        _bump(Debate, argument.debate_id, argument_count=-1)
+        bump(Debate, argument.debate_id, argument_count=-1)
     db.session.flush()
 
 
@@ -316,7 +338,8 @@ def cast_vote(who: Standing, argument: Argument, value: int | None) -> None:
     _count_vote(argument, value, +1)
     argument.score = wilson_lower_bound(argument.agree_count, argument.disagree_count)
     total_change = (value is not None) - (previous is not None)
-    _bump(Debate, argument.debate_id, vote_count=total_change)
+    bump(Debate, argument.debate_id, vote_count=total_change)
+    release.private_change(argument.debate_id, user.id)
     db.session.flush()
 
 
@@ -327,45 +350,3 @@ def _count_vote(argument: Argument, value: int | None, change: int) -> None:
         argument.disagree_count += change
     elif value == PASS:
         argument.pass_count += change
-
-
-def wilson_lower_bound(agree: int, disagree: int, z: float = 1.959964) -> float:
-    """Lower bound of the 95% Wilson interval for the share of agree votes.
-
-    Ranks an argument by how sure we are that people agree with it, so 40 agree / 10
-    disagree beats 2 agree / 0 disagree (Evan Miller, "How Not To Sort By Average Rating").
-    """
-    n = agree + disagree
-    if n == 0:
-        return 0.0
-    p = agree / n
-    centre = p + z * z / (2 * n)
-    spread = z * math.sqrt((p * (1 - p) + z * z / (4 * n)) / n)
-    return (centre - spread) / (1 + z * z / n)
-
-
-# --- helpers -------------------------------------------------------------------------------
-
-
-def results_changed(debate_id: int) -> None:
-    """Something the results read changed without changing a counter: mark them stale."""
-    _bump(Debate, debate_id)
-
-
-def _bump(model, row_id: int, **changes: int) -> None:
-    """Add to counter columns in SQL, so concurrent writers never lose an increment.
-    Any change to a debate's counters also marks its cached results stale."""
-    values = {name: getattr(model, name) + change for name, change in changes.items()}
-    if model is Debate:
-        values["updated_at"] = utcnow()
-        values["results_version"] = Debate.results_version + 1
-    db.session.execute(
-        update(model)
-        .where(model.id == row_id)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    # The object loaded in this session, if any, still holds the old counts: reload on read.
-    loaded = db.session.identity_map.get(identity_key(model, row_id))
-    if loaded is not None:
-        db.session.expire(loaded, list(values))

@@ -1,5 +1,6 @@
 """Debate, argument and vote pages. Each view: load (404) -> authorise -> validate -> service."""
 
+import difflib
 import re
 
 from flask import (
@@ -13,14 +14,18 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from .. import rules
+from .. import pagecache, rules
+from ..accounts.mail import link
 from ..extensions import db, limiter
 from ..forms import EmptyForm
+from ..headers import unindexed_if_unlisted
 from ..http import safe_next
+from ..markup import render_markdown
 from ..models import (
     Argument,
     ArgumentRevision,
@@ -29,19 +34,22 @@ from ..models import (
     Position,
     Stance,
     Visibility,
+    utcnow,
 )
+from ..moderation import sanctions
 from ..moderation import services as moderation
 from ..moderation.services import apply_due_phase_changes
+from ..results import cache, release
 from ..rules import Standing
 from . import queries, services
 from .forms import (
     ArgumentForm,
     DebateForm,
     EditArgumentForm,
+    EditDebateForm,
     JoinForm,
     PositionForm,
     StatementForm,
-    VoteForm,
 )
 
 bp = Blueprint("debates", __name__)
@@ -58,6 +66,7 @@ def load_debate(slug: str) -> tuple[Debate, Standing]:
     apply_due_phase_changes(debate)
     who = services.standing(current_user, debate)
     rules.require(rules.view_debate(who, debate))
+    unindexed_if_unlisted(debate)
     return debate, who
 
 
@@ -82,12 +91,9 @@ def shown_limit(name: str, step: int) -> int:
     return max(step, min(wanted, step * 50))
 
 
-def argument_link(argument: Argument) -> str:
+def argument_link(debate: Debate, argument: Argument) -> str:
     return url_for(
-        "debates.argument",
-        slug=argument.debate.slug,
-        argument_id=argument.id,
-        _anchor=f"a{argument.id}",
+        "debates.argument", slug=debate.slug, argument_id=argument.id, _anchor=f"a{argument.id}"
     )
 
 
@@ -102,12 +108,14 @@ def new_debate():
             form.motion.data,
             form.background.data or "",
             format=DebateFormat(form.format.data),
+            language=str(get_locale()),
         )
         db.session.commit()
         flash(
             _(
-                "Your debate is ready as a draft. "
-                "Check its ground rules and communities, then open it."
+                "Your debate is ready as a draft, at %(address)s (only you see it for now). "
+                "Check its ground rules and communities, then open it.",
+                address=link("debates.debate", slug=debate.slug),
             ),
             "success",
         )
@@ -116,19 +124,13 @@ def new_debate():
 
 
 @bp.route("/d/<slug>")
+@pagecache.cached
 def debate(slug: str):
     debate, who = load_debate(slug)
     config = current_app.config
     sort = chosen_sort()
-    top_limit = shown_limit("n", config["TOP_LEVEL_PER_SIDE"])
-    tree = queries.debate_tree(
-        debate,
-        sort,
-        top_limit=top_limit,
-        children_limit=config["CHILDREN_PER_NODE"],
-        depth_cap=config["TREE_DEPTH_CAP"],
-    )
-    totals = queries.top_level_counts(debate)
+    per_side = shown_limit("n", config["ARGUMENTS_PER_SIDE"])
+    tree = queries.debate_tree(debate, sort, per_side=per_side, replies=config["REPLIES_SHOWN"])
     shown_ids = [a.id for a in tree.arguments()]
     communities = moderation.communities(debate) if who.signed_in else []
     joining = rules.allowed(rules.join_debate(who, debate))
@@ -137,25 +139,36 @@ def debate(slug: str):
         debate=debate,
         tree=tree,
         sort=sort,
-        top_limit=top_limit,
-        more={side: totals[side] - tree.shown[side] for side in totals},
+        per_side=per_side,
         who=who,
         participant=who.participant,
         my_votes=queries.my_votes(current_user, shown_ids),
         notes=moderation.notes_for(debate, shown_ids),
         communities=communities,
         people=moderation.active_roles(debate),
-        community_counts=moderation.community_counts(debate),
+        counts=cache.published_counts(debate),
+        waiting=who.participant is not None and release.waits_for(debate, current_user.id),
         # The join form lists the rules; participants have accepted them already.
         ground_rules=moderation.ground_rules(debate) if joining else [],
-        join_form=JoinForm(formdata=None, communities=communities, question=debate.is_question),
-        argument_form=StatementForm() if debate.is_question else ArgumentForm(),
-        position_form=PositionForm(),
-        form=EmptyForm(),
+        # Forms only for those who may use them: a form carries the visitor's CSRF token,
+        # and a page without one can be cached for every reader (deliberate/pagecache.py).
+        **_forms(who, debate, communities, joining),
     )
 
 
+def _forms(who: Standing, debate: Debate, communities, joining: bool) -> dict:
+    """The forms the page shows this visitor (each one costs: it makes a CSRF token)."""
+    forms = {}
+    if joining:
+        question = debate.is_question
+        forms["join_form"] = JoinForm(formdata=None, communities=communities, question=question)
+    if rules.allowed(rules.post_argument(who, debate)):
+        forms["argument_form"] = StatementForm() if debate.is_question else ArgumentForm()
+    return forms
+
+
 @bp.route("/d/<slug>/a/<int:argument_id>")
+@pagecache.cached
 def argument(slug: str, argument_id: int):
     debate, who = load_debate(slug)
     argument = load_argument(debate, argument_id)
@@ -168,31 +181,31 @@ def argument(slug: str, argument_id: int):
         abort(404)  # awaiting approval: not public yet
     config = current_app.config
     sort = chosen_sort()
-    top_limit = shown_limit("n", config["CHILDREN_PER_NODE"])
-    tree = queries.subtree(
-        argument,
-        sort,
-        top_limit=top_limit,
-        children_limit=config["CHILDREN_PER_NODE"],
-        depth_cap=config["TREE_DEPTH_CAP"] - 1,
-    )
+    limit = shown_limit("n", config["REPLIES_PER_PAGE"])
+    tree = queries.argument_tree(argument, sort, limit=limit, replies=config["REPLIES_SHOWN"])
     shown_ids = [argument.id, *(a.id for a in tree.arguments())]
+    mine = who.signed_in and argument.author_id == who.user.id
     return render_template(
         "debates/argument.html",
+        appeal=sanctions.latest_appeal(argument)
+        if mine and argument.visibility in sanctions.APPEALABLE
+        else None,
+        pending_html=render_markdown(argument.pending_body)
+        if argument.pending_body and (mine or who.is_mediator)
+        else None,
+        now=utcnow(),
         debate=debate,
         focus=argument,
         ancestors=queries.ancestors(argument),
         tree=tree,
         sort=sort,
-        top_limit=top_limit,
-        more_replies=argument.reply_count - len(tree.roots),
+        limit=limit,
         who=who,
         participant=who.participant,
         my_votes=queries.my_votes(current_user, shown_ids),
         notes=moderation.notes_for(debate, shown_ids),
         ground_rules=moderation.ground_rules(debate) if who.is_mediator else [],
-        argument_form=ArgumentForm(formdata=None),
-        form=EmptyForm(),
+        argument_form=ArgumentForm(formdata=None) if who.signed_in else None,
     )
 
 
@@ -262,7 +275,7 @@ def _post_argument(debate: Debate, who: Standing, parent: Argument | None):
         db.session.commit()
         posted = _("Your statement is posted.") if statement else _("Your argument is posted.")
         flash(posted, "success")
-        return redirect(argument_link(argument))
+        return redirect(argument_link(debate, argument))
     status = 400 if form.errors else 200
     return render_template(
         "debates/new_argument.html", debate=debate, parent=parent, form=form
@@ -276,23 +289,23 @@ def vote(slug: str):
     """Agree, disagree, pass or retract. The button's value is "<argument id>:<1|-1|0|empty>",
     so one small form serves every argument on the page."""
     debate, who = load_debate(slug)
-    form = VoteForm()
-    if not form.validate_on_submit():
-        abort(400)
-    argument_id, value = parse_vote(form.value.data)
+    # The CSRF token was checked before the view (CSRFProtect): the one field is the value.
+    argument_id, value = parse_vote(request.form.get("value"))
     argument = load_argument(debate, argument_id)
     services.cast_vote(who, argument, value)
+    # Read before the commit, which expires every object (reading after costs a query each).
+    counts = {
+        "argument": argument.id,
+        "agree": argument.agree_count,
+        "disagree": argument.disagree_count,
+        "passed": argument.pass_count,
+        "mine": value,
+    }
+    target = safe_next(argument_link(debate, argument)).split("#")[0]
     db.session.commit()
     if request.accept_mimetypes.best == "application/json":  # static/vote.js
-        return jsonify(
-            argument=argument.id,
-            agree=argument.agree_count,
-            disagree=argument.disagree_count,
-            passed=argument.pass_count,
-            mine=value,
-        )
-    target = safe_next(argument_link(argument)).split("#")[0]
-    return redirect(f"{target}#a{argument.id}")
+        return jsonify(counts)
+    return redirect(f"{target}#a{argument_id}")
 
 
 def parse_vote(raw: str | None) -> tuple[int, int | None]:
@@ -309,12 +322,21 @@ def edit_argument(slug: str, argument_id: int):
     debate, who = load_debate(slug)
     argument = load_argument(debate, argument_id)
     rules.require(rules.edit_argument(who, debate, argument))
-    form = EditArgumentForm(obj=argument)
+    form = EditArgumentForm(body=argument.pending_body or argument.body)
     if form.validate_on_submit():
-        services.edit_argument(who, argument, form.body.data)
+        public = services.edit_argument(who, argument, form.body.data)
         db.session.commit()
-        flash(_("Your argument is updated. Its earlier text stays in its history."), "success")
-        return redirect(argument_link(argument))
+        if public:
+            flash(_("Your argument is updated. Its earlier text stays in its history."), "success")
+        else:
+            flash(
+                _(
+                    "Your edit waits for a mediator's review. Until then, everyone reads "
+                    "the earlier text."
+                ),
+                "success",
+            )
+        return redirect(argument_link(debate, argument))
     status = 400 if form.errors else 200
     return render_template(
         "debates/edit_argument.html", debate=debate, argument=argument, form=form
@@ -333,10 +355,70 @@ def delete_argument(slug: str, argument_id: int):
         services.delete_argument(who, argument)
         db.session.commit()
         flash(_("Your argument is deleted. Replies to it stay in place."), "success")
-        return redirect(argument_link(argument))
+        return redirect(argument_link(debate, argument))
     return render_template(
         "debates/delete_argument.html", debate=debate, argument=argument, form=form
     )
+
+
+@bp.route("/d/<slug>/edit", methods=["GET", "POST"])
+@login_required
+@limiter.limit(WRITE_LIMIT, methods=["POST"])
+def edit_debate(slug: str):
+    """The organiser edits the motion (in a draft) and the background (until it closes)."""
+    debate, who = load_debate(slug)
+    rules.require(rules.edit_background(who, debate))
+    form = EditDebateForm(data={"motion": debate.motion, "background": debate.background})
+    motion_open = rules.allowed(rules.edit_motion(who, debate))
+    if not motion_open:
+        del form.motion  # shown as text: people took positions on it
+    if form.validate_on_submit():
+        motion = form.motion.data if motion_open else debate.motion
+        if services.edit_debate(who, debate, motion, form.background.data or ""):
+            db.session.commit()
+            flash(_("Saved. The earlier text stays readable in the history."), "success")
+        return redirect(url_for("debates.debate", slug=slug))
+    return render_template(
+        "debates/edit_debate.html", debate=debate, form=form, motion_open=motion_open
+    ), 400 if form.errors else 200
+
+
+@bp.route("/d/<slug>/revisions")
+@pagecache.cached
+def debate_history(slug: str):
+    """The public history of the debate's motion and background: each edit, who made it
+    and when, what it changed, and the earlier text."""
+    debate, _who = load_debate(slug)
+    revisions = services.revisions(debate)
+    return render_template(
+        "debates/debate_history.html",
+        debate=debate,
+        edits=changes(debate, revisions),
+    )
+
+
+def changes(debate, revisions) -> list[dict]:
+    """Each edit, newest first, with the texts before and after it and a line diff."""
+    after = {"motion": debate.motion, "background": debate.background}
+    edits = []
+    for revision in revisions:
+        before = {"motion": revision.motion, "background": revision.background}
+        edits.append(
+            {
+                "revision": revision,
+                "before": before,
+                "motion_changed": before["motion"] != after["motion"],
+                "diff": line_diff(before["background"], after["background"]),
+            }
+        )
+        after = before
+    return edits
+
+
+def line_diff(old: str, new: str) -> list[tuple[str, str]]:
+    """The background's lines as ("-", removed), ("+", added) or (" ", kept)."""
+    lines = difflib.ndiff(old.splitlines(), new.splitlines())
+    return [(line[0], line[2:]) for line in lines if line[:1] in "-+ "]
 
 
 @bp.route("/d/<slug>/a/<int:argument_id>/history")

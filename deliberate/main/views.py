@@ -5,7 +5,7 @@ from sqlalchemy import case, select
 
 from ..extensions import db
 from ..http import safe_next
-from ..models import Debate, Phase
+from ..models import Audience, Debate, Phase
 from ..observability import readiness
 
 bp = Blueprint("main", __name__)
@@ -17,18 +17,20 @@ ONE_YEAR = 365 * 24 * 3600
 def home():
     debates = db.session.scalars(
         select(Debate)
-        .where(Debate.phase != Phase.DRAFT)
+        .where(Debate.phase != Phase.DRAFT, Debate.audience == Audience.PUBLIC)
         .order_by(case((Debate.phase == Phase.CLOSED, 1), else_=0), Debate.created_at.desc())
         .limit(200)
     ).all()
     return render_template("main/home.html", debates=debates)
 
 
-@bp.route("/language", methods=["POST"])
-def set_language():
-    """Remember the chosen language in a cookie; CSRF-checked like every other POST."""
+@bp.route("/language/<code>")
+def set_language(code: str):
+    """Remember the chosen language in a cookie. A link, not a form: a page for readers then
+    carries no form and no CSRF token, so it sets no session cookie and can be cached. A
+    cross-site link can only change this reader's language, which is no harm."""
     response = redirect(safe_next(url_for("main.home")))
-    language = request.form.get("lang")
+    language = code
     if language in current_app.config["LANGUAGES"]:
         response.set_cookie(
             "lang",

@@ -3,12 +3,15 @@ from flask_wtf import FlaskForm
 from wtforms import (
     DateTimeLocalField,
     IntegerField,
+    RadioField,
     SelectChoice,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..debates.forms import strip
 from ..http import MAX_ID
@@ -124,9 +127,12 @@ class FlagForm(FlaskForm):
 
 
 class DecisionForm(FlaskForm):
+    # No decision is chosen in advance: a hurried mediator must not keep or hide by default.
     decision = SelectField(
         _l("Decision"),
+        validators=[InputRequired(_l("Choose a decision."))],
         choices=[
+            SelectChoice("", _l("Choose a decision")),
             SelectChoice("keep", _l("Keep it (the flags were not justified)")),
             SelectChoice("hide", _l("Hide it, citing a rule")),
             SelectChoice(
@@ -134,8 +140,12 @@ class DecisionForm(FlaskForm):
                 _l("Hide it at once (threat or revealed identity); a second mediator reviews"),
             ),
             SelectChoice("request_edit", _l("Collapse it and ask the author to edit it")),
-            SelectChoice("approve", _l("Approve it (pre-moderation)")),
-            SelectChoice("duplicate", _l("Merge it into the argument it duplicates")),
+            SelectChoice("approve", _l("Approve it, or approve its edit (pre-moderation)")),
+            SelectChoice("refuse_edit", _l("Refuse its edit: the earlier text stays")),
+            SelectChoice(
+                "duplicate",
+                _l("Merge it into an argument on the same side, under the same parent"),
+            ),
         ],
     )
     duplicate_of = IntegerField(
@@ -172,8 +182,13 @@ class AppealForm(FlaskForm):
 class AppealDecisionForm(FlaskForm):
     outcome = SelectField(
         _l("Outcome"),
+        validators=[InputRequired(_l("Choose an outcome."))],
         choices=[
-            SelectChoice("overturned", _l("Overturn: restore the argument or lift the sanction")),
+            SelectChoice("", _l("Choose an outcome")),
+            SelectChoice(
+                "overturned",
+                _l("Overturn: restore the argument (unmerge it) or lift the sanction"),
+            ),
             SelectChoice("upheld", _l("Uphold the decision")),
         ],
     )
@@ -202,7 +217,10 @@ class SanctionForm(FlaskForm):
     )
     hours = IntegerField(
         _l("For how many hours (slow mode, mute)"),
-        description=_l("A mute over 24 hours needs a second mediator from another community."),
+        description=_l(
+            "A slow mode or a mute that, with the others this person had in the past week, "
+            "lasts over 24 hours needs a second mediator from another community."
+        ),
         validators=[Optional(), NumberRange(1, 24 * 90)],
     )
     interval = IntegerField(
@@ -238,6 +256,23 @@ class SlowModeForm(FlaskForm):
     )
 
 
+class AudienceForm(FlaskForm):
+    audience = RadioField(
+        _l("Who finds this debate"),
+        choices=[
+            SelectChoice("public", _l("Everyone: it is listed on the home page and in the API")),
+            SelectChoice(
+                "unlisted",
+                _l(
+                    "Only people given its link: listed nowhere, and search engines are asked "
+                    "not to index it. Anyone who has the link can still read it and join."
+                ),
+            ),
+        ],
+        validators=[InputRequired()],
+    )
+
+
 class SettingsForm(FlaskForm):
     premoderation = SelectField(
         _l("Safety mode (pre-moderation)"),
@@ -251,3 +286,57 @@ class SettingsForm(FlaskForm):
         _l("Flags that hide an argument until it is reviewed"),
         validators=[InputRequired(), NumberRange(1, 100)],
     )
+
+
+class DeclineForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Why you decline (the proposer reads it)"),
+        filters=[strip],
+        validators=[InputRequired(_l("Give a reason.")), Length(max=1000)],
+    )
+
+
+class LiftForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Reason, for the person and the public log"),
+        filters=[strip],
+        validators=[InputRequired(_l("Give a reason.")), Length(max=1000)],
+    )
+
+
+class ShortenForm(LiftForm):
+    hours = IntegerField(
+        _l("End it in how many hours from now"),
+        validators=[InputRequired(_l("Say how many hours.")), NumberRange(1, 24 * 90)],
+    )
+
+
+def threshold_labels():
+    return {
+        50: _l("More than half of its declared members"),
+        60: _l("At least 60% of its declared members"),
+        67: _l("At least two thirds of its declared members"),
+        75: _l("At least three quarters of its declared members"),
+        100: _l("All of its declared members"),
+    }
+
+
+class CaucusForm(FlaskForm):
+    """Which communities must ratify the agreement (caucuses), and the threshold."""
+
+    caucuses = SelectMultipleField(
+        _l("Communities that must ratify the agreement"),
+        coerce=int,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
+    percent = SelectField(
+        _l("A caucus ratifies a point when it is endorsed by"),
+        coerce=int,
+        choices=[SelectChoice(k, v) for k, v in threshold_labels().items()],
+        default=50,
+    )
+
+    def __init__(self, *args, communities=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.caucuses.choices = [SelectChoice(c.id, c.name) for c in communities]

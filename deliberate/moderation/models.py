@@ -6,7 +6,17 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
+from markupsafe import Markup
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    and_,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -39,6 +49,9 @@ class Community(db.Model):
     name: Mapped[str] = mapped_column(String(COMMUNITY_NAME_MAX))
     #: Display order.
     position: Mapped[int] = mapped_column(default=0)
+    #: Chosen by the organisers before opening: the agreement's points are ratified only
+    #: when every caucus ratifies them, whatever its size.
+    caucus: Mapped[bool] = mapped_column(default=False)
 
     __table_args__ = (
         UniqueConstraint("debate_id", "name"),
@@ -64,7 +77,9 @@ class GroundRule(db.Model):
 
 
 class DebateRole(db.Model):
-    """Someone's organiser or mediator role in one debate. Ended roles stay, for the record."""
+    """Someone's organiser or mediator role in one debate. An appointment starts as an
+    invitation (accepted_at NULL): it grants nothing and is shown nowhere public until the
+    person accepts. Declined, withdrawn and ended roles stay, for the record."""
 
     __tablename__ = "debate_role"
 
@@ -78,6 +93,8 @@ class DebateRole(db.Model):
     )
     appointed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     started_at: Mapped[datetime] = mapped_column(Tz, default=utcnow)
+    #: When the person accepted the invitation; NULL while invited (or if they declined).
+    accepted_at: Mapped[datetime | None] = mapped_column(Tz)
     ended_at: Mapped[datetime | None] = mapped_column(Tz)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined", innerjoin=True)
@@ -98,7 +115,21 @@ class DebateRole(db.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.ended_at is None
+        return self.ended_at is None and self.accepted_at is not None
+
+    @property
+    def is_invitation(self) -> bool:
+        return self.ended_at is None and self.accepted_at is None
+
+    @classmethod
+    def held(cls):
+        """SQL: the role is in force (accepted, not ended). An invitation grants nothing."""
+        return and_(cls.ended_at.is_(None), cls.accepted_at.is_not(None))
+
+    @classmethod
+    def invited(cls):
+        """SQL: an invitation waiting for its answer."""
+        return and_(cls.ended_at.is_(None), cls.accepted_at.is_(None))
 
 
 class PhaseChange(db.Model):
@@ -143,6 +174,12 @@ class MediatorNote(db.Model):
         Index("ix_mediator_note_debate_created", "debate_id", "created_at"),
     )
 
+    @property
+    def body_markup(self) -> Markup:
+        """The note's text as safe HTML, sanitised when written (markup.render_markdown),
+        as an argument's is."""
+        return Markup(self.body_html)  # noqa: S704 - sanitised when written  # nosec B704
+
 
 class LogEntry(db.Model):
     """One line of a debate's public moderation log. Rows are only ever inserted: the
@@ -172,6 +209,29 @@ class LogEntry(db.Model):
 
     __table_args__ = (Index("ix_moderation_log_debate_id", "debate_id", "id"),)
 
+    @property
+    def public_actor(self) -> User | None:
+        """Who the public log names as acting (log.names_actor)."""
+        return self.actor if names_actor(self.actor_role) else None
+
+    @property
+    def public_subject(self) -> User | None:
+        """Whom the public log names as concerned (log.names_subject)."""
+        return self.subject if names_subject(self.action) else None
+
+
+def names_actor(actor_role: str) -> bool:
+    """The public log names the organisers, mediators and admins who act, never a
+    participant: an appeal filed names nobody (its subject may be a sanction not in force,
+    or an argument its author has since deleted)."""
+    return actor_role != "participant"
+
+
+def names_subject(action: str) -> bool:
+    """It names the participant a sanction in force concerns, and appointed staff; never the
+    person behind an appeal (entries written before this rule included)."""
+    return not action.startswith("appeal_")
+
 
 class Flag(db.Model):
     """A participant's report of an argument, citing a ground rule. One per person and
@@ -184,12 +244,15 @@ class Flag(db.Model):
     flagger_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
     rule_number: Mapped[int] = mapped_column()
     note: Mapped[str] = mapped_column(String(500), default="")
+    #: Which text was flagged: the argument's count of earlier texts then. A changed text
+    #: can be flagged again by those who flagged an earlier one.
+    edition: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(Tz, default=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(Tz)
 
     flagger: Mapped[User] = relationship(lazy="joined", innerjoin=True)
 
-    __table_args__ = (UniqueConstraint("argument_id", "flagger_id"),)
+    __table_args__ = (UniqueConstraint("argument_id", "flagger_id", "edition"),)
 
 
 class SanctionKind(enum.StrEnum):
@@ -206,6 +269,8 @@ class SanctionStatus(enum.StrEnum):
     AWAITING_COSIGN = "awaiting_cosign"
     ACTIVE = "active"
     OVERTURNED = "overturned"
+    #: The second mediator refused to sign: it never took effect.
+    DECLINED = "declined"
 
 
 class Sanction(db.Model):
@@ -307,11 +372,15 @@ class Notification(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
     debate_id: Mapped[int | None] = mapped_column(ForeignKey("debate.id", ondelete="CASCADE"))
     argument_id: Mapped[int | None] = mapped_column(ForeignKey("argument.id", ondelete="CASCADE"))
+    #: The sanction a notice is about: the inbox shows its end time and its appeal.
+    sanction_id: Mapped[int | None] = mapped_column(ForeignKey("sanction.id", ondelete="CASCADE"))
     #: What happened, a key of deliberate.moderation.notify.KINDS.
     kind: Mapped[str] = mapped_column(String(40))
     #: Details in the actor's words (a rule's text, a reason).
     detail: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(Tz, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(Tz)
+
+    sanction: Mapped[Sanction | None] = relationship(lazy="joined")
 
     __table_args__ = (Index("ix_notification_user_unread", "user_id", "read_at", "id"),)

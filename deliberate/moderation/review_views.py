@@ -5,24 +5,31 @@ from datetime import datetime
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
 from .. import rules
 from ..debates.services import standing
+from ..debates.views import argument as argument_page
 from ..debates.views import load_argument, load_debate
 from ..errors import DomainError
 from ..extensions import db, limiter
 from ..forms import EmptyForm
 from ..http import MAX_ID, db_int
-from ..models import User
-from . import notify, review, sanctions, services
+from ..markup import render_markdown
+from ..models import Argument, Audience, User, utcnow
+from . import log, notify, people, review, sanctions, services
 from .forms import (
     AppealDecisionForm,
     AppealForm,
+    AudienceForm,
     DecisionForm,
+    DeclineForm,
     FlagForm,
     FreezeForm,
+    LiftForm,
     SanctionForm,
     SettingsForm,
+    ShortenForm,
     SlowModeForm,
 )
 from .models import Appeal, AppealOutcome, Sanction, SanctionKind
@@ -64,9 +71,19 @@ def queue(slug: str):
         except (KeyError, ValueError):
             abort(400)
         after = (at, request.args.get("after_id", type=db_int))
+    return queue_page(debate, who, after=after)
+
+
+def queue_page(debate, who, *, after=None, status=200, failed=None):
+    """The review queue; `failed`: a form refused for one item, shown again in its place
+    with what the mediator chose and typed, and its errors."""
     items = review.queue(who, debate, after)
+    if not rules.allowed(rules.review(who, debate)):
+        return read_only_queue(debate, who, items), status
     appeals = sanctions.open_appeals(debate)
     ground = services.ground_rules(debate)
+    appealed = {a.argument_id for a in appeals if a.argument_id}
+    cosigns = sanctions.awaiting_cosign(debate)
     return render_template(
         "review/queue.html",
         debate=debate,
@@ -76,13 +93,45 @@ def queue(slug: str):
         total=review.queue_length(debate),
         next_page=items[-1] if len(items) == review.QUEUE_PAGE else None,
         form=DecisionForm(formdata=None, ground_rules=ground),
+        failed=failed,
+        pending_html={a.id: render_markdown(a.pending_body) for a in items if a.pending_body},
         appeals=appeals,
+        appealed_arguments={
+            a.id: a for a in db.session.scalars(select(Argument).where(Argument.id.in_(appealed)))
+        },
+        appealed_sanctions={
+            s.id: s
+            for s in db.session.scalars(
+                select(Sanction).where(
+                    Sanction.id.in_([a.sanction_id for a in appeals if a.sanction_id])
+                )
+            )
+        },
         took_part={appeal.id: sanctions.took_part(appeal) for appeal in appeals},
         appeal_form=AppealDecisionForm(formdata=None),
-        cosigns=sanctions.awaiting_cosign(debate),
+        cosigns=cosigns,
+        issuer_communities=sanctions.mediator_communities(
+            debate, {s.issued_by_id for s in cosigns}
+        ),
+        decline_form=DeclineForm(formdata=None),
         freeze_form=FreezeForm(formdata=None),
         slow_form=SlowModeForm(formdata=None, minutes=debate.slow_mode_minutes),
         empty=EmptyForm(),
+        now=utcnow(),
+    ), status
+
+
+def read_only_queue(debate, who, items):
+    """What organisers see: how much waits and for how long, without the forms, and texts
+    and authors only where they may read them (rules.read_argument); never who flagged."""
+    return render_template(
+        "review/queue_read_only.html",
+        debate=debate,
+        who=who,
+        items=items,
+        flags=review.open_flags(a.id for a in items),
+        total=review.queue_length(debate),
+        next_page=items[-1] if len(items) == review.QUEUE_PAGE else None,
     )
 
 
@@ -94,23 +143,31 @@ def decide(slug: str, argument_id: int):
     argument = load_argument(debate, argument_id)
     rules.require(rules.review(who, debate))
     form = DecisionForm(ground_rules=services.ground_rules(debate))
-    if not form.validate_on_submit():
-        abort(400)
-    rule = int(form.rule.data) if form.rule.data else None
-    target = load_argument(debate, form.duplicate_of.data) if form.duplicate_of.data else None
-    try:
-        review.decide(
-            who, argument, review.Decision(form.decision.data), rule, form.reason.data or "", target
-        )
-    except DomainError as error:
-        if error.status != 400:
-            raise
-        db.session.rollback()
-        flash(str(error.message), "error")
-        return back_to_queue(slug)
-    db.session.commit()
-    flash(_("Decision recorded; the author is told and the public log shows it."), "success")
-    return back_to_queue(slug)
+    if form.validate_on_submit():
+        rule = int(form.rule.data) if form.rule.data else None
+        target = load_argument(debate, form.duplicate_of.data) if form.duplicate_of.data else None
+        try:
+            review.decide(
+                who, argument, review.Decision(form.decision.data), rule, form.reason.data, target
+            )
+        except DomainError as error:
+            if error.status != 400:
+                raise
+            db.session.rollback()
+            form.reason.errors = [*form.reason.errors, str(error.message)]
+        else:
+            db.session.commit()
+            flash(
+                _("Decision recorded; the author is told and the public log shows it."), "success"
+            )
+            return back_to_queue(slug)
+    if argument.queued_at is None:
+        # Sent from the argument's own page (an urgent hide): say what was wrong there.
+        for errors in form.errors.values():
+            for error in errors:
+                flash(str(error), "error")
+        return argument_page(slug, argument.id), 400
+    return queue_page(debate, who, status=400, failed=(argument.id, form))
 
 
 @bp.route("/d/<slug>/a/<int:argument_id>/appeal", methods=["GET", "POST"])
@@ -164,7 +221,7 @@ def decide_appeal(slug: str, appeal_id: int):
         abort(404)
     form = AppealDecisionForm()
     if not form.validate_on_submit():
-        abort(400)
+        return queue_page(debate, who, status=400, failed=(f"appeal{appeal.id}", form))
     sanctions.decide_appeal(who, appeal, AppealOutcome(form.outcome.data), form.reason.data)
     db.session.commit()
     flash(_("The appeal is decided; the person is told and the public log shows it."), "success")
@@ -204,11 +261,8 @@ def sanction(slug: str, user_id: int):
             form.reason.errors = [*form.reason.errors, str(error.message)]
         else:
             db.session.commit()
-            flash(
-                _("The sanction is recorded; the person is told and the public log shows it."),
-                "success",
-            )
-            return back_to_queue(slug)
+            flash(_("The sanction is recorded; the public log shows it."), "success")
+            return redirect(url_for("review.person", slug=slug, user_id=person.id))
     status = 400 if form.errors else 200
     return render_template(
         "review/sanction.html",
@@ -230,6 +284,120 @@ def cosign(slug: str, sanction_id: int):
     db.session.commit()
     flash(_("Co-signed: the sanction is in force."), "success")
     return back_to_queue(slug)
+
+
+@bp.route("/d/<slug>/sanctions/<int:sanction_id>/decline", methods=["POST"])
+@login_required
+@limiter.limit(WRITE_LIMIT)
+def decline(slug: str, sanction_id: int):
+    debate, who = load_debate(slug)
+    sanction = _sanction(debate, sanction_id)
+    form = DeclineForm()
+    if not form.validate_on_submit():
+        return queue_page(debate, who, status=400, failed=(f"decline{sanction.id}", form))
+    sanctions.decline(who, sanction, form.reason.data)
+    db.session.commit()
+    flash(_("Declined: the sanction will not take effect; its proposer is told."), "success")
+    return back_to_queue(slug)
+
+
+@bp.route("/d/<slug>/sanctions/<int:sanction_id>/lift", methods=["POST"])
+@login_required
+@limiter.limit(WRITE_LIMIT)
+def lift(slug: str, sanction_id: int):
+    debate, who = load_debate(slug)
+    sanction = _sanction(debate, sanction_id)
+    rules.require(rules.lift_sanction(who, debate, sanction))
+    form = LiftForm(prefix=f"lift{sanction.id}")
+    if form.validate_on_submit():
+        sanctions.lift(who, sanction, form.reason.data)
+        db.session.commit()
+        flash(
+            _("The sanction is lifted; the person is told and the public log shows it."), "success"
+        )
+        return redirect(url_for("review.person", slug=slug, user_id=sanction.user_id))
+    return person_page(debate, who, sanction.user, status=400, failed=(f"lift{sanction.id}", form))
+
+
+@bp.route("/d/<slug>/sanctions/<int:sanction_id>/shorten", methods=["POST"])
+@login_required
+@limiter.limit(WRITE_LIMIT)
+def shorten(slug: str, sanction_id: int):
+    debate, who = load_debate(slug)
+    sanction = _sanction(debate, sanction_id)
+    rules.require(rules.shorten_sanction(who, debate, sanction))
+    form = ShortenForm(prefix=f"shorten{sanction.id}")
+    if form.validate_on_submit():
+        try:
+            sanctions.shorten(who, sanction, form.hours.data, form.reason.data)
+        except DomainError as error:
+            if error.status != 400:
+                raise
+            db.session.rollback()
+            form.hours.errors = [*form.hours.errors, str(error.message)]
+        else:
+            db.session.commit()
+            flash(_("The sanction now ends sooner; the person is told."), "success")
+            return redirect(url_for("review.person", slug=slug, user_id=sanction.user_id))
+    return person_page(
+        debate, who, sanction.user, status=400, failed=(f"shorten{sanction.id}", form)
+    )
+
+
+@bp.route("/d/<slug>/people/<int:user_id>")
+@login_required
+def person(slug: str, user_id: int):
+    debate, who = load_debate(slug)
+    rules.require(rules.see_person(who, debate))
+    person = db.session.get(User, user_id)
+    if person is None:
+        abort(404)
+    return person_page(debate, who, person)
+
+
+def person_page(debate, who, person, *, status=200, failed=None):
+    """A mediator's page for one person in the debate: what they wrote here, what mediators
+    decided about it, their sanctions with end times, and the actions on them."""
+    rules.require(rules.see_person(who, debate))
+    target = standing(person, debate)
+    history = sanctions.history(debate, person.id)
+    now = utcnow()
+    return render_template(
+        "review/person.html",
+        debate=debate,
+        who=who,
+        person=person,
+        target=target,
+        arguments=people.arguments_of(debate, person.id),
+        decisions=people.decisions_about(debate, person.id),
+        history=history,
+        in_force=[s for s in history if s.in_force(now) and s.kind is not SanctionKind.WARNING],
+        appeals=sanctions.appeals_of(s.id for s in history),
+        lift_forms={s.id: LiftForm(formdata=None, prefix=f"lift{s.id}") for s in history},
+        shorten_forms={s.id: ShortenForm(formdata=None, prefix=f"shorten{s.id}") for s in history},
+        failed=failed,
+        roles=people.roles_of(debate, person.id),
+        sentence=log.sentence,  # the decisions written as the public log writes them
+        line_of=log.line_of,
+    ), status
+
+
+@bp.route("/d/<slug>/people")
+@login_required
+def participants(slug: str):
+    debate, who = load_debate(slug)
+    rules.require(rules.see_participants(who, debate))
+    after = request.args.get("after", type=db_int)
+    rows = people.participants(debate, after=after)
+    return render_template(
+        "review/participants.html",
+        debate=debate,
+        who=who,
+        rows=rows,
+        staff=services.active_roles(debate),
+        in_force=sanctions.in_force(debate, [user.id for _p, user, _roles in rows]),
+        next_page=rows[-1][0].id if len(rows) == people.PAGE_SIZE else None,
+    )
 
 
 def _sanction(debate, sanction_id: int) -> Sanction:
@@ -255,6 +423,27 @@ def freeze(slug: str):
     review.freeze(who, debate, form.minutes.data, form.note.data, argument)
     db.session.commit()
     flash(_("Paused. Everyone sees your note."), "success")
+    if argument is not None:
+        return redirect(url_for("debates.argument", slug=slug, argument_id=argument.id))
+    return back_to_queue(slug)
+
+
+@bp.route("/d/<slug>/unfreeze", methods=["POST"])
+@login_required
+@limiter.limit(WRITE_LIMIT)
+def unfreeze(slug: str):
+    debate, who = load_debate(slug)
+    raw = request.form.get("argument")
+    if raw is not None and not (raw.isascii() and raw.isdigit() and int(raw) <= MAX_ID):
+        abort(400)
+    argument = load_argument(debate, int(raw)) if raw else None
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    review.lift_pause(who, debate, argument)
+    db.session.commit()
+    flash(_("The pause is lifted: everyone can post again."), "success")
+    if argument is not None:
+        return redirect(url_for("debates.argument", slug=slug, argument_id=argument.id))
     return back_to_queue(slug)
 
 
@@ -285,6 +474,23 @@ def settings(slug: str):
     return redirect(url_for("moderation.manage", slug=slug))
 
 
+@bp.route("/d/<slug>/audience", methods=["POST"])
+@login_required
+def audience(slug: str):
+    debate, who = load_debate(slug)
+    rules.require(rules.manage_debate(who, debate))
+    form = AudienceForm()
+    if not form.validate_on_submit():
+        abort(400)
+    services.set_audience(who, debate, Audience(form.audience.data))
+    db.session.commit()
+    if debate.audience is Audience.UNLISTED:
+        flash(_("The debate is unlisted: share its link with the people it is for."), "success")
+    else:
+        flash(_("The debate is listed on the home page."), "success")
+    return redirect(url_for("moderation.manage", slug=slug))
+
+
 @bp.route("/inbox", methods=["GET", "POST"])
 @login_required
 def inbox():
@@ -295,4 +501,14 @@ def inbox():
         db.session.commit()
         return redirect(url_for("review.inbox"))
     items = notify.inbox(current_user)
-    return render_template("review/inbox.html", items=items, kinds=notify.KINDS, form=EmptyForm())
+    debates = notify.debates_of(items)
+    return render_template(
+        "review/inbox.html",
+        items=items,
+        kinds=notify.KINDS,
+        form=EmptyForm(),
+        appeals=notify.appeals_for(items),
+        slugs={debate_id: slug for debate_id, (slug, _motion) in debates.items()},
+        motions={debate_id: motion for debate_id, (_slug, motion) in debates.items()},
+        now=utcnow(),
+    )

@@ -9,12 +9,15 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
 
 from .. import rules
-from ..errors import Conflict, InvalidInput, WrongPhase
+from ..accounts import letters
+from ..counters import results_changed
+from ..errors import Conflict, InvalidInput, NotFound, WrongPhase
 from ..extensions import db
 from ..markup import render_markdown
-from ..models import Argument, Debate, Participant, Phase, User, utcnow
+from ..models import Argument, Audience, Debate, Participant, Phase, User, utcnow
+from ..results import release
 from ..rules import Standing
-from . import log
+from . import log, notify
 from .models import (
     COMMUNITY_NAME_MAX,
     RULE_MAX,
@@ -51,7 +54,11 @@ def default_ground_rules() -> list[str]:
 
 def set_up_debate(debate: Debate, organiser: User) -> None:
     """What every new debate starts with: its creator as organiser, the default rules."""
-    db.session.add(DebateRole(debate_id=debate.id, user_id=organiser.id, role=Role.ORGANISER))
+    db.session.add(
+        DebateRole(
+            debate_id=debate.id, user_id=organiser.id, role=Role.ORGANISER, accepted_at=utcnow()
+        )
+    )
     for number, text in enumerate(default_ground_rules(), start=1):
         db.session.add(GroundRule(debate_id=debate.id, number=number, text=text))
     db.session.flush()
@@ -68,23 +75,66 @@ def actor_role(who: Standing) -> str:
 # --- phases ---------------------------------------------------------------------------------
 
 
-def change_phase(who: Standing, debate: Debate, phase: Phase) -> None:
+#: Phases in the order a debate normally runs through them.
+PHASE_ORDER = (Phase.DRAFT, Phase.OPEN, Phase.FINAL_VOTE, Phase.CLOSED)
+
+
+def needs_confirmation(current: Phase, phase: Phase) -> bool:
+    """Closing ends everyone's say, and reopening undoes a close people rely on: both are
+    asked twice (the manage page's "I want to..." box)."""
+    return phase is Phase.CLOSED or current is Phase.CLOSED
+
+
+def change_phase(
+    who: Standing, debate: Debate, phase: Phase, *, reopen: bool = False
+) -> list[Phase]:
+    """Move the debate by hand. A closed debate reopens only when `reopen` says the
+    organiser confirmed it. Scheduled changes that no longer move the debate forward from
+    its new phase are cancelled (and returned): a schedule must never undo a move made by
+    hand."""
     rules.require(rules.manage_debate(who, debate))
     if phase not in NEXT_PHASES[debate.phase]:
         raise WrongPhase(_l("A debate cannot go from this phase to that one."))
+    if debate.phase is Phase.CLOSED and not reopen:
+        raise Conflict(_l("Confirm that you want to reopen the closed debate."))
     previous = debate.phase
     _apply_phase(debate, phase)
     log.record(
         debate, who.user, actor_role(who), "phase_changed", f"{previous.value} → {phase.value}"
     )
+    return _cancel_stale_schedules(who, debate)
+
+
+def _cancel_stale_schedules(who: Standing, debate: Debate) -> list[Phase]:
+    cancelled = []
+    for change in scheduled_changes(debate):
+        if not _moves_forward(debate.phase, change.phase):
+            cancelled.append(change.phase)
+            db.session.delete(change)
+            log.record(debate, who.user, actor_role(who), "phase_unscheduled", change.phase.value)
+    db.session.flush()
+    _refresh_next_change(debate)
+    return cancelled
+
+
+def _moves_forward(current: Phase, phase: Phase) -> bool:
+    return PHASE_ORDER.index(phase) > PHASE_ORDER.index(current)
 
 
 def schedule_phase(who: Standing, debate: Debate, phase: Phase, due_at: datetime) -> None:
     rules.require(rules.manage_debate(who, debate))
+    if debate.phase is Phase.CLOSED:
+        raise WrongPhase(
+            _l("The debate is closed: reopen it first if you mean to, then schedule changes.")
+        )
     if phase is Phase.DRAFT:
         raise InvalidInput(_l("A debate cannot go back to draft."))
+    if phase is debate.phase:
+        raise InvalidInput(_l("The debate is already in this phase."))
     if due_at <= utcnow():
-        raise InvalidInput(_l("Choose a time in the future."))
+        error = InvalidInput(_l("Choose a time in the future."))
+        error.field = "due_at"  # shown beside the time, not the phase
+        raise error
     db.session.execute(
         delete(PhaseChange).where(PhaseChange.debate_id == debate.id, PhaseChange.phase == phase)
     )
@@ -131,8 +181,9 @@ def apply_due_phase_changes(debate: Debate) -> bool:
     ).all()
     changed = False
     for change in sorted(due, key=lambda change: (change.due_at, change.id)):
-        # A schedule made long ago may no longer fit (a draft never opened): skip it.
-        if change.phase in NEXT_PHASES[debate.phase]:
+        # A schedule made long ago may no longer fit (a draft never opened): skip it. Nor
+        # does one ever reopen a closed debate: only an organiser does, on purpose.
+        if change.phase in NEXT_PHASES[debate.phase] and debate.phase is not Phase.CLOSED:
             previous = debate.phase
             _apply_phase(debate, change.phase)
             log.record(
@@ -154,6 +205,7 @@ def _apply_phase(debate: Debate, phase: Phase) -> None:
     debate.phase = phase
     debate.closed_at = utcnow() if phase is Phase.CLOSED else None
     db.session.flush()
+    notify.to_participants(debate, f"phase_{phase.value}")
 
 
 def _refresh_next_change(debate: Debate) -> None:
@@ -176,6 +228,16 @@ def set_safety(who: Standing, debate: Debate, premoderation: str, flag_threshold
         "safety_settings",
         f"pre-moderation: {premoderation}; flags to hide: {flag_threshold}",
     )
+
+
+def set_audience(who: Standing, debate: Debate, audience: Audience) -> None:
+    """Who finds the debate: listed for everyone, or only through its link. The
+    organiser's choice, logged."""
+    rules.require(rules.manage_debate(who, debate))
+    if debate.audience is audience:
+        return
+    debate.audience = audience
+    log.record(debate, who.user, actor_role(who), "audience_changed", audience.value)
 
 
 # --- ground rules and communities -----------------------------------------------------------
@@ -258,26 +320,14 @@ def _community_in_use(community: Community) -> bool:
     return bool(declared or represented)
 
 
-def community_counts(debate: Debate, minimum: int = 5) -> tuple[list[tuple[str, int]], int]:
-    """Participants per declared community, suppressing groups smaller than `minimum` (their
-    members are added to the second number, "in smaller or undeclared groups")."""
-    rows = db.session.execute(
-        select(Community.name, func.count(Participant.id))
-        .join(Participant, Participant.community_id == Community.id)
-        .where(Community.debate_id == debate.id)
-        .group_by(Community.id, Community.name, Community.position)
-        .order_by(Community.position)
-    ).all()
-    shown = [(name, count) for name, count in rows if count >= minimum]
-    return shown, debate.participant_count - sum(count for _name, count in shown)
-
-
 def declare_community(who: Standing, debate: Debate, community_id: int | None) -> None:
     rules.require(rules.declare_community(who, debate))
     who.participant.community_id = community_of(debate, community_id)
-    from ..debates.services import results_changed
-
+    if community_id is not None:
+        # Once declared, never a row of the vote downloads (models.Participant).
+        who.participant.vote_record_public = False
     results_changed(debate.id)
+    release.private_change(debate.id, who.user.id)
     db.session.flush()
 
 
@@ -294,67 +344,201 @@ def community_of(debate: Debate, community_id: int | None) -> int | None:
 
 
 def active_roles(debate: Debate) -> list[DebateRole]:
+    """The roles in force (accepted): the only ones shown, and the only ones that count."""
     return db.session.scalars(
         select(DebateRole)
-        .where(DebateRole.debate_id == debate.id, DebateRole.ended_at.is_(None))
+        .where(DebateRole.debate_id == debate.id, DebateRole.held())
         .order_by(DebateRole.role, DebateRole.started_at)
+    ).all()
+
+
+def invitations(debate: Debate) -> list[DebateRole]:
+    """Invitations waiting for an answer: shown to the organisers only."""
+    return db.session.scalars(
+        select(DebateRole)
+        .where(DebateRole.debate_id == debate.id, DebateRole.invited())
+        .order_by(DebateRole.started_at)
+    ).all()
+
+
+def invitations_for(user: User) -> list[tuple[DebateRole, Debate]]:
+    """The invitations a person has not answered yet, newest first (their account page)."""
+    return db.session.execute(
+        select(DebateRole, Debate)
+        .join(Debate, Debate.id == DebateRole.debate_id)
+        .where(DebateRole.user_id == user.id, DebateRole.invited())
+        .order_by(DebateRole.started_at.desc())
     ).all()
 
 
 def appoint(
     who: Standing, debate: Debate, pseudonym: str, role: Role, community_id: int | None = None
 ) -> DebateRole:
-    rules.require(rules.manage_debate(who, debate))
-    from ..accounts.services import pseudonym_key
+    """Invite someone, by pseudonym, to be an organiser or a mediator (for a community, or
+    independent). The invitation grants nothing and is shown nowhere public until the person
+    accepts it (accept_invitation); they hear of it in their inbox and by mail."""
+    invitation = _invite(who, debate, pseudonym, role, community_id)
+    notify.send(invitation.user_id, f"invited_{role.value}", debate)
+    letters.invitation(invitation.user.email, role.value).send()
+    return invitation
 
-    person = db.session.scalar(select(User).where(User.pseudonym_key == pseudonym_key(pseudonym)))
-    if person is None:
-        raise InvalidInput(_l("No account has this pseudonym."))
-    already = db.session.scalar(
-        select(DebateRole.id).where(
-            DebateRole.debate_id == debate.id,
-            DebateRole.user_id == person.id,
-            DebateRole.role == role,
-            DebateRole.ended_at.is_(None),
-        )
-    )
-    if already:
-        raise Conflict(_l("This person already has this role in the debate."))
-    appointment = DebateRole(
+
+def appoint_accepted(
+    who: Standing, debate: Debate, pseudonym: str, role: Role, community_id: int | None = None
+) -> DebateRole:
+    """An appointment its person agreed to outside the site, accepted at once: for the seed's
+    demo accounts (which cannot log in) and for scripts."""
+    invitation = _invite(who, debate, pseudonym, role, community_id)
+    _begin(invitation, debate)
+    return invitation
+
+
+def _invite(
+    who: Standing, debate: Debate, pseudonym: str, role: Role, community_id: int | None
+) -> DebateRole:
+    rules.require(rules.manage_debate(who, debate))
+    person = _account_named(pseudonym)
+    if person.id == who.user.id:
+        raise InvalidInput(_l("You cannot appoint yourself."))
+    _check_roles_compatible(debate, person, role)
+    invitation = DebateRole(
         debate_id=debate.id,
         user_id=person.id,
         role=role,
         community_id=community_of(debate, community_id) if role is Role.MEDIATOR else None,
         appointed_by_id=who.user.id,
     )
-    db.session.add(appointment)
+    db.session.add(invitation)
     db.session.flush()
-    detail = appointment.community.name if appointment.community else ""
-    action = "mediator_appointed" if role is Role.MEDIATOR else "organiser_appointed"
-    log.record(debate, who.user, actor_role(who), action, detail, subject=person)
-    return appointment
+    return invitation
+
+
+def _account_named(pseudonym: str) -> User:
+    from ..accounts.services import pseudonym_key
+
+    person = db.session.scalar(
+        select(User).where(User.pseudonym_key == pseudonym_key(pseudonym or ""))
+    )
+    if person is None:
+        raise InvalidInput(_l("No account has this pseudonym."))
+    return person
+
+
+def _check_roles_compatible(debate: Debate, person: User, role: Role) -> None:
+    """One role of a kind per person, and never both: an organiser cannot also be a
+    mediator of the same debate (mediators must stay independent of those who run it)."""
+    current = set(
+        db.session.scalars(
+            select(DebateRole.role).where(
+                DebateRole.debate_id == debate.id,
+                DebateRole.user_id == person.id,
+                DebateRole.ended_at.is_(None),
+            )
+        )
+    )
+    if role in current:
+        raise InvalidInput(
+            _l("This person already has this role in the debate, or is invited to it.")
+        )
+    if current:
+        raise InvalidInput(
+            _l(
+                "An organiser cannot also be a mediator of the same debate. "
+                "This person must step down from their other role first."
+            )
+        )
+
+
+def _my_invitation(user: User, invitation_id: int) -> DebateRole:
+    invitation = db.session.get(DebateRole, invitation_id)
+    if invitation is None or invitation.user_id != user.id or not invitation.is_invitation:
+        raise NotFound(_l("This invitation was withdrawn or already answered."))
+    return invitation
+
+
+def accept_invitation(user: User, invitation_id: int) -> DebateRole:
+    """The role begins: it is shown, counts, and is written in the public log, naming the
+    organiser who appointed them."""
+    invitation = _my_invitation(user, invitation_id)
+    debate = db.session.get(Debate, invitation.debate_id)
+    others = db.session.scalar(
+        select(func.count())
+        .select_from(DebateRole)
+        .where(
+            DebateRole.debate_id == debate.id,
+            DebateRole.user_id == user.id,
+            DebateRole.id != invitation.id,
+            DebateRole.ended_at.is_(None),
+        )
+    )
+    if others:
+        raise InvalidInput(
+            _l("An organiser cannot also be a mediator of the same debate: step down first.")
+        )
+    inviter = _begin(invitation, debate)
+    if inviter is not None:
+        notify.send(inviter.id, "invitation_accepted", debate)
+    return invitation
+
+
+def _begin(invitation: DebateRole, debate: Debate) -> User | None:
+    """The role is in force from now; the log names the organiser who appointed them."""
+    invitation.accepted_at = utcnow()
+    db.session.flush()
+    inviter = (
+        db.session.get(User, invitation.appointed_by_id) if invitation.appointed_by_id else None
+    )
+    detail = invitation.community.name if invitation.community else ""
+    action = f"{invitation.role.value}_appointed"
+    log.record(debate, inviter, "organiser", action, detail, subject=invitation.user)
+    return inviter
+
+
+def decline_invitation(user: User, invitation_id: int) -> None:
+    """Nothing public happened, so nothing public is written; the inviter is told."""
+    invitation = _my_invitation(user, invitation_id)
+    _end(invitation)
+    if invitation.appointed_by_id:
+        notify.send(
+            invitation.appointed_by_id,
+            "invitation_declined",
+            db.session.get(Debate, invitation.debate_id),
+        )
+
+
+def remove_role(who: Standing, debate: Debate, appointment: DebateRole) -> None:
+    """End someone else's role, or withdraw an invitation (never public, so not logged)."""
+    if appointment.debate_id != debate.id or appointment.ended_at is not None:
+        raise Conflict(_l("This role has already ended."))
+    rules.require(rules.remove_role(who, debate, appointment))
+    was_held = appointment.accepted_at is not None
+    person, role = appointment.user, appointment.role
+    _end(appointment)
+    if was_held:
+        log.record(debate, who.user, actor_role(who), f"{role.value}_removed", subject=person)
+        notify.send(person.id, f"removed_{role.value}", debate)
 
 
 def remove_mediator(who: Standing, debate: Debate, appointment: DebateRole) -> None:
-    rules.require(rules.manage_debate(who, debate))
-    if appointment.debate_id != debate.id or appointment.role is not Role.MEDIATOR:
+    if appointment.role is not Role.MEDIATOR:
         raise InvalidInput()
-    _end(appointment)
-    log.record(debate, who.user, actor_role(who), "mediator_removed", subject=appointment.user)
+    remove_role(who, debate, appointment)
 
 
-def step_down(who: Standing, debate: Debate, reason: str = "") -> None:
-    rules.require(rules.step_down(who, debate))
+def step_down(who: Standing, debate: Debate, reason: str = "", role: Role = Role.MEDIATOR) -> None:
+    """Stepping down always works. The last organiser may go too: a debate without
+    organisers is run by the site's admins, who can appoint new ones."""
+    rules.require(rules.step_down(who, debate, role))
     appointment = db.session.scalars(
         select(DebateRole).where(
             DebateRole.debate_id == debate.id,
             DebateRole.user_id == who.user.id,
-            DebateRole.role == Role.MEDIATOR,
-            DebateRole.ended_at.is_(None),
+            DebateRole.role == role,
+            DebateRole.held(),
         )
     ).one()
     _end(appointment)
-    log.record(debate, who.user, "mediator", "mediator_stepped_down", reason)
+    log.record(debate, who.user, role.value, f"{role.value}_stepped_down", reason)
 
 
 def _end(appointment: DebateRole) -> None:

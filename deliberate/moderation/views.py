@@ -5,16 +5,29 @@ from datetime import UTC
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 from .. import rules
+from ..accounts.mail import link
+from ..agreements import services as agreements
 from ..debates.views import load_argument, load_debate
 from ..extensions import db, limiter
 from ..forms import EmptyForm
 from ..http import db_int
-from ..models import Phase
+from ..invitations import services as invitations
+from ..invitations.forms import InvitationForm
+from ..models import Debate, Phase
 from . import log, services
-from .forms import AppointForm, CommunityForm, LinesForm, NoteForm, ScheduleForm, SettingsForm
+from .forms import (
+    AppointForm,
+    AudienceForm,
+    CaucusForm,
+    CommunityForm,
+    LinesForm,
+    NoteForm,
+    ScheduleForm,
+    SettingsForm,
+)
 from .models import DebateRole, NoteKind, Role
 
 bp = Blueprint("moderation", __name__)
@@ -23,7 +36,9 @@ WRITE_LIMIT = "30 per minute;300 per hour"
 PHASES = {phase.value for phase in Phase}
 
 
-def manage_page(debate, who, *, status=200, **forms):
+def manage_page(debate, who, *, status=200, phase_error=None, **forms):
+    """The organiser's page. `phase_error`: (phase, message) of a refused phase move, shown
+    beside that move's confirmation box."""
     communities = services.communities(debate)
     context = {
         "schedule_form": ScheduleForm(formdata=None),
@@ -32,6 +47,15 @@ def manage_page(debate, who, *, status=200, **forms):
         ),
         "communities_form": LinesForm(formdata=None, lines="\n".join(c.name for c in communities)),
         "appoint_form": AppointForm(formdata=None, communities=communities),
+        "invitations": services.invitations(debate),
+        "caucus_form": CaucusForm(
+            formdata=None,
+            communities=communities,
+            caucuses=[c.id for c in communities if c.caucus],
+            percent=debate.ratify_percent,
+        ),
+        "audience_form": AudienceForm(formdata=None, audience=debate.audience.value),
+        "invitation_form": InvitationForm(formdata=None),
         "settings_form": SettingsForm(
             formdata=None, premoderation=debate.premoderation, flag_threshold=debate.flag_threshold
         ),
@@ -44,6 +68,12 @@ def manage_page(debate, who, *, status=200, **forms):
         roles=services.active_roles(debate),
         scheduled=services.scheduled_changes(debate),
         next_phases=services.NEXT_PHASES[debate.phase],
+        needs_confirmation=services.needs_confirmation,
+        invitation_links=invitations.of_debate(debate),
+        invitation_ended=invitations.ended,
+        invitation_address=lambda i: link("invitations.landing", token=i.token),
+        address=link("debates.debate", slug=debate.slug),
+        phase_error=phase_error,
         form=EmptyForm(),
         **context,
     ), status
@@ -64,9 +94,21 @@ def change_phase(slug: str):
     debate, who = load_debate(slug)
     if not EmptyForm().validate_on_submit() or request.form.get("phase") not in PHASES:
         abort(400)
-    services.change_phase(who, debate, Phase(request.form["phase"]))
+    rules.require(rules.manage_debate(who, debate))
+    phase = Phase(request.form["phase"])
+    confirmed = request.form.get("confirm") == "y"
+    if services.needs_confirmation(debate.phase, phase) and not confirmed:
+        message = (
+            _("Tick the box to confirm that you want to reopen the debate.")
+            if debate.phase is Phase.CLOSED
+            else _("Tick the box to confirm that you want to close the debate.")
+        )
+        return manage_page(debate, who, status=400, phase_error=(phase.value, message))
+    cancelled = services.change_phase(who, debate, phase, reopen=confirmed)
     db.session.commit()
     flash(_("The debate's phase is changed."), "success")
+    if cancelled:
+        flash(_("The scheduled phase changes that no longer fit are cancelled."), "success")
     return redirect(url_for("moderation.manage", slug=slug))
 
 
@@ -79,9 +121,15 @@ def schedule(slug: str):
     form = ScheduleForm()
     if not form.validate_on_submit():
         return manage_page(debate, who, status=400, schedule_form=form)
-    services.schedule_phase(
-        who, debate, Phase(form.phase.data), form.due_at.data.replace(tzinfo=UTC)
-    )
+    try:
+        services.schedule_phase(
+            who, debate, Phase(form.phase.data), form.due_at.data.replace(tzinfo=UTC)
+        )
+    except (services.InvalidInput, services.WrongPhase) as error:
+        db.session.rollback()
+        field = form[getattr(error, "field", "phase")]
+        field.errors = [*field.errors, error.message]
+        return manage_page(debate, who, status=error.status, schedule_form=form)
     db.session.commit()
     flash(_("The phase change is scheduled."), "success")
     return redirect(url_for("moderation.manage", slug=slug))
@@ -89,6 +137,7 @@ def schedule(slug: str):
 
 @bp.route("/d/<slug>/unschedule", methods=["POST"])
 @login_required
+@limiter.limit(WRITE_LIMIT)
 def unschedule(slug: str):
     debate, who = load_debate(slug)
     if not EmptyForm().validate_on_submit() or request.form.get("phase") not in PHASES:
@@ -148,6 +197,26 @@ def communities(slug: str):
     return redirect(url_for("moderation.manage", slug=slug))
 
 
+@bp.route("/d/<slug>/caucuses", methods=["POST"])
+@login_required
+@limiter.limit(WRITE_LIMIT)
+def caucuses(slug: str):
+    debate, who = load_debate(slug)
+    rules.require(rules.choose_caucuses(who, debate))
+    form = CaucusForm(communities=services.communities(debate))
+    if not form.validate_on_submit():
+        return manage_page(debate, who, status=400, caucus_form=form)
+    try:
+        agreements.set_caucuses(who, debate, form.caucuses.data or [], form.percent.data)
+    except services.InvalidInput as error:
+        db.session.rollback()
+        form.caucuses.errors = [*form.caucuses.errors, error.message]
+        return manage_page(debate, who, status=400, caucus_form=form)
+    db.session.commit()
+    flash(_("The caucuses and the threshold are saved."), "success")
+    return redirect(url_for("moderation.manage", slug=slug, _anchor="caucuses-title"))
+
+
 @bp.route("/d/<slug>/appoint", methods=["POST"])
 @login_required
 @limiter.limit(WRITE_LIMIT)
@@ -164,12 +233,44 @@ def appoint(slug: str):
         form.pseudonym.errors = [*form.pseudonym.errors, error.message]
         return manage_page(debate, who, status=400, appoint_form=form)
     db.session.commit()
-    flash(_("%(name)s is appointed.", name=form.pseudonym.data), "success")
+    flash(
+        _(
+            "%(name)s is invited. The role begins, and is shown, once they accept it.",
+            name=form.pseudonym.data,
+        ),
+        "success",
+    )
     return redirect(url_for("moderation.manage", slug=slug))
+
+
+@bp.route("/account/invitations/<int:invitation_id>/accept", methods=["POST"])
+@login_required
+@limiter.limit(WRITE_LIMIT)
+def accept_invitation(invitation_id: int):
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    invitation = services.accept_invitation(current_user, invitation_id)
+    db.session.commit()
+    flash(_("You have accepted. The public moderation log records your role."), "success")
+    debate = db.session.get(Debate, invitation.debate_id)
+    return redirect(url_for("debates.debate", slug=debate.slug))
+
+
+@bp.route("/account/invitations/<int:invitation_id>/decline", methods=["POST"])
+@login_required
+@limiter.limit(WRITE_LIMIT)
+def decline_invitation(invitation_id: int):
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    services.decline_invitation(current_user, invitation_id)
+    db.session.commit()
+    flash(_("You have declined the invitation. Nothing about it is public."), "success")
+    return redirect(url_for("accounts.account"))
 
 
 @bp.route("/d/<slug>/roles/<int:role_id>/remove", methods=["POST"])
 @login_required
+@limiter.limit(WRITE_LIMIT)
 def remove_role(slug: str, role_id: int):
     debate, who = load_debate(slug)
     appointment = db.session.get(DebateRole, role_id)
@@ -177,24 +278,36 @@ def remove_role(slug: str, role_id: int):
         abort(404)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    services.remove_mediator(who, debate, appointment)
+    invitation = appointment.is_invitation
+    services.remove_role(who, debate, appointment)
     db.session.commit()
-    flash(_("The mediator is removed; the log records it."), "success")
+    if invitation:
+        flash(_("The invitation is withdrawn."), "success")
+    else:
+        flash(_("The role has ended; the log records it."), "success")
     return redirect(url_for("moderation.manage", slug=slug))
 
 
 @bp.route("/d/<slug>/step-down", methods=["POST"])
 @login_required
+@limiter.limit(WRITE_LIMIT)
 def step_down(slug: str):
     debate, who = load_debate(slug)
     reason = request.form.get("reason", "")
+    role = request.form.get("role", "mediator")
     if not EmptyForm().validate_on_submit() or "\x00" in reason:  # PostgreSQL refuses NUL
         abort(400)
-    services.step_down(who, debate, reason[:500])
+    if role not in ("mediator", "organiser"):
+        abort(400)
+    services.step_down(who, debate, reason[:500], Role(role))
     db.session.commit()
-    flash(
-        _("You have stepped down as mediator. You may now take part like anyone else."), "success"
-    )
+    if role == "organiser":
+        flash(_("You have stepped down as organiser."), "success")
+    else:
+        flash(
+            _("You have stepped down as mediator. You may now take part like anyone else."),
+            "success",
+        )
     return redirect(url_for("debates.debate", slug=slug))
 
 
@@ -245,6 +358,7 @@ def moderation_log(slug: str):
         "moderation/log.html",
         debate=debate,
         entries=entries,
-        actions=log.ACTIONS,
+        sentence=log.sentence,
+        line_of=log.line_of,
         older=entries[-1].id if len(entries) == log.PAGE_SIZE else None,
     )

@@ -19,6 +19,12 @@ line except where a quoted comment spans several):
   matrix above, cell for cell, on the public conversations that have both). Same signs.
 - `summary.csv` (optional): `key,value` lines (`topic`, `url`, `conversation-description`...).
 
+A comment's text may start with one single quote that Deliberate's own downloads put before
+a formula's first character (=, +, -, @, tab, carriage return), and before quotes that
+precede one, so a spreadsheet does not run it (results/exports.py `neutralise`): `restore`
+takes it off, which gives every exported text back exactly. A Pol.is export never adds one;
+its rare text that starts with quotes and then one of those characters loses one quote.
+
 Besides the importer, the opinion-group tests and `bench/polis_fidelity.py` read exports
 here: `Conversation.vote_matrix` gives the matrix `deliberate.results.polis_math` takes, in
 Pol.is's row order (`arrival_order`), with the statements Pol.is zeroes (`rejected`, `meta`)
@@ -305,11 +311,25 @@ def read_comments(path: Path) -> list[Comment]:
                 author=whole(name, line, "author-id", row[at["author-id"]]),
                 timestamp=whole(name, line, "timestamp", row[at["timestamp"]], blank=True),
                 moderated=int(moderated),
-                body=row[at["comment-body"]],
+                body=restore(row[at["comment-body"]]),
             )
         )
     comments.sort(key=lambda c: c.id)
     return comments
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def needs_quote(text: str) -> bool:
+    """Whether a download puts a quote before this text: it starts as a formula does, after
+    any number of quotes (so that `restore` is never ambiguous)."""
+    return text.lstrip("'")[:1] in FORMULA_STARTS
+
+
+def restore(cell: str) -> str:
+    """A text as written, from a cell a download neutralised (see the module's docstring)."""
+    return cell[1:] if cell[:1] == "'" and needs_quote(cell[1:]) else cell
 
 
 def read_matrix(

@@ -38,7 +38,8 @@ from pathlib import Path
 
 from sqlalchemy import bindparam, insert, select, update
 
-from ..debates.services import unique_slug, wilson_lower_bound
+from ..counters import wilson_lower_bound
+from ..debates.services import unique_slug
 from ..extensions import db
 from ..markup import render_markdown
 from ..models import (

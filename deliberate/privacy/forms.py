@@ -23,3 +23,16 @@ class DeleteAccountForm(FlaskForm):
         _l("I understand that deleting my account cannot be undone."),
         validators=[InputRequired(_l("Tick the box to confirm."))],
     )
+
+
+class ResetTwoFactorForm(FlaskForm):
+    """One per account on the admins' list: made with prefix="reset-<user id>"."""
+
+    reason = StringField(
+        _l("Why (the person reads it)"),
+        description=_l("For example: lost phone, identity checked in person on 3 May."),
+        validators=[
+            InputRequired(_l("Say why: the person and the site log read it.")),
+            Length(max=300),
+        ],
+    )

@@ -12,13 +12,18 @@ from datetime import datetime, timedelta
 from threading import Lock
 
 from flask import current_app
-from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, or_, select, update
 
-from ..accounts.models import PasswordReset
+from .. import rules
+from ..accounts import letters, recovery, sessions
+from ..accounts.models import AddressLink, LoginSession, PasswordReset, RecoveryCode, SiteLogEntry
+from ..accounts.pseudonyms import former_participant_label
+from ..accounts.sessions import REMEMBER_DAYS
 from ..agreements.models import AgreementPoint, Endorsement
+from ..errors import InvalidInput
 from ..extensions import db
+from ..invitations.models import InvitationUse
 from ..models import (
     Argument,
     ArgumentRevision,
@@ -30,6 +35,7 @@ from ..models import (
     utcnow,
 )
 from ..moderation import log as moderation_log
+from ..moderation import notify
 from ..moderation.models import (
     Appeal,
     Community,
@@ -41,11 +47,11 @@ from ..moderation.models import (
     Sanction,
 )
 from ..moderation.notify import KINDS
+from ..results import release
+from ..rules import Standing
 
 logger = logging.getLogger("deliberate")
 
-#: Shown instead of the pseudonym of a deleted account, wherever it wrote or acted.
-FORMER_PARTICIPANT = _l("Former participant")
 DATA_FORMAT, DATA_VERSION = "deliberate.personal-data", 1
 
 
@@ -283,6 +289,7 @@ def _arguments(uid: int) -> list[dict]:
             Argument.parent_id,
             Argument.stance,
             Argument.body,
+            Argument.pending_body,
             Argument.created_at,
             Argument.edited_at,
             Argument.deleted_at,
@@ -303,6 +310,7 @@ def _arguments(uid: int) -> list[dict]:
             "parent_id": row.parent_id,
             "stance": _value(row.stance),
             "body": row.body,
+            "edit_awaiting_review": row.pending_body,
             "created_at": _iso(row.created_at),
             "edited_at": _iso(row.edited_at),
             "deleted_at": _iso(row.deleted_at),
@@ -390,7 +398,9 @@ def _sanctions(uid: int) -> list[dict]:
             Sanction.ends_at,
         )
         .join(Debate, Debate.id == Sanction.debate_id)
-        .where(Sanction.user_id == uid)
+        # A proposal still waiting for its second key, or declined, is the mediators' own
+        # deliberation: its target is told of a sanction once it is in force, not before.
+        .where(Sanction.user_id == uid, Sanction.starts_at.is_not(None))
         .order_by(Sanction.id)
     )
     return [
@@ -420,37 +430,18 @@ def sole_organiser_of(user: User) -> list[Debate]:
     mine = select(DebateRole.debate_id).where(
         DebateRole.user_id == user.id,
         DebateRole.role == Role.ORGANISER,
-        DebateRole.ended_at.is_(None),
+        DebateRole.held(),
     )
     others = select(DebateRole.debate_id).where(
         DebateRole.user_id != user.id,
         DebateRole.role == Role.ORGANISER,
-        DebateRole.ended_at.is_(None),
+        DebateRole.held(),
     )
     return db.session.scalars(
         select(Debate)
         .where(Debate.id.in_(mine), Debate.id.not_in(others))
         .order_by(Debate.created_at.desc())
     ).all()
-
-
-def former_participant_label() -> str:
-    """The label stored as a deleted account's pseudonym, in the site's default language
-    (the pseudonym column is shown as it is, to readers of every language)."""
-    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-        return str(FORMER_PARTICIPANT)
-
-
-def reserved_pseudonym_keys() -> set[str]:
-    """The label in every language the site offers, as pseudonym keys: registration should
-    refuse them, so nobody can pass for a deleted account."""
-    from ..accounts.services import pseudonym_key
-
-    keys = set()
-    for language in current_app.config["LANGUAGES"]:
-        with force_locale(language):
-            keys.add(pseudonym_key(str(FORMER_PARTICIPANT)))
-    return keys
 
 
 def delete_account(user: User) -> None:
@@ -466,11 +457,16 @@ def delete_account(user: User) -> None:
 
 
 def _erase_private_rows(user: User) -> None:
-    """Their inbox, password-reset links and appeals (their own words in their defence; the
-    outcome of a decided appeal stays in the public moderation log)."""
+    """Their inbox, password-reset and email-change links, sessions, recovery codes, which
+    invitation let them in, and appeals (their own words in their defence; the outcome of a
+    decided appeal stays in the public moderation log)."""
     for table, column in (
         (Notification, Notification.user_id),
         (PasswordReset, PasswordReset.user_id),
+        (AddressLink, AddressLink.user_id),
+        (LoginSession, LoginSession.user_id),
+        (RecoveryCode, RecoveryCode.user_id),
+        (InvitationUse, InvitationUse.user_id),
         (Appeal, Appeal.appellant_id),
     ):
         db.session.execute(
@@ -480,29 +476,31 @@ def _erase_private_rows(user: User) -> None:
 
 def _forget_communities(user: User) -> None:
     """Declared communities are the most sensitive thing stored: drop them. The debates'
-    results count communities, so they are marked stale and recomputed on the next view."""
-    declared = select(Participant.debate_id).where(
-        Participant.user_id == user.id, Participant.community_id.is_not(None)
-    )
+    results count communities, so they are marked stale, and the change waits for a batch
+    (results/release.py) like any other, so the figures do not say what was dropped."""
+    joined = select(Participant.debate_id).where(Participant.user_id == user.id)
+    release.left_the_site(user.id)
     db.session.execute(
         update(Debate)
-        .where(Debate.id.in_(declared))
+        .where(Debate.id.in_(joined))
         .values(results_version=Debate.results_version + 1)
         .execution_options(synchronize_session=False)
     )
+    # Their votes stay as anonymous counts, never as a row of the vote downloads.
     db.session.execute(
         update(Participant)
         .where(Participant.user_id == user.id)
-        .values(community_id=None)
+        .values(community_id=None, vote_record_public=False)
         .execution_options(synchronize_session=False)
     )
 
 
 def _end_roles(user: User) -> None:
-    """Their organiser and mediator roles end (the rows stay, for the record); a mediator's
-    end is logged publicly as stepping down, as when they step down by hand."""
+    """Their organiser and mediator roles and invitations end (the rows stay, for the
+    record); a mediator's end is logged publicly as stepping down, as when they step down by
+    hand (an invitation was never public, so its end is not logged)."""
     active = db.session.execute(
-        select(DebateRole.id, DebateRole.debate_id, DebateRole.role).where(
+        select(DebateRole.id, DebateRole.debate_id, DebateRole.role, DebateRole.accepted_at).where(
             DebateRole.user_id == user.id, DebateRole.ended_at.is_(None)
         )
     ).all()
@@ -510,13 +508,13 @@ def _end_roles(user: User) -> None:
         return
     db.session.execute(
         update(DebateRole)
-        .where(DebateRole.id.in_([role_id for role_id, _debate, _role in active]))
+        .where(DebateRole.id.in_([row.id for row in active]))
         .values(ended_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    for _role_id, debate_id, role in active:
-        if role is Role.MEDIATOR:
-            debate = db.session.get(Debate, debate_id)
+    for row in active:
+        if row.role is Role.MEDIATOR and row.accepted_at is not None:
+            debate = db.session.get(Debate, row.debate_id)
             moderation_log.record(debate, user, "mediator", "mediator_stepped_down")
 
 
@@ -551,8 +549,9 @@ def _anonymise(user: User) -> None:
 
 def purge(days: int | None = None, now: datetime | None = None) -> dict[str, int]:
     """Remove transient personal data `days` (DELIBERATE_PURGE_DAYS) after it stopped being
-    of use: password-reset links used or expired, notifications read, and the free-text
-    notes of flags a mediator has dealt with. Returns how many rows each step touched;
+    of use: password-reset and address links used or expired, notifications read, and the
+    free-text notes of flags a mediator has dealt with; and the server's records of sessions
+    older than a session can last. Returns how many rows each step touched;
     the caller commits."""
     if days is None:
         days = current_app.config["PURGE_DAYS"]
@@ -572,6 +571,17 @@ def purge(days: int | None = None, now: datetime | None = None) -> dict[str, int
             update(Flag)
             .where(Flag.resolved_at < cutoff, Flag.note != "")
             .values(note="")
+            .execution_options(synchronize_session=False)
+        ).rowcount,
+        "address_links": db.session.execute(
+            delete(AddressLink)
+            .where(or_(AddressLink.used_at < cutoff, AddressLink.expires_at < cutoff))
+            .execution_options(synchronize_session=False)
+        ).rowcount,
+        # Past the longest a session can last (a remember-me one), whatever `days` says.
+        "login_sessions": db.session.execute(
+            delete(LoginSession)
+            .where(LoginSession.created_at < (now or utcnow()) - timedelta(days=REMEMBER_DAYS))
             .execution_options(synchronize_session=False)
         ).rowcount,
     }
@@ -622,3 +632,35 @@ def purge_if_due() -> bool:
 
 def _describe(counts: dict[str, int]) -> str:
     return ", ".join(f"{name} {count}" for name, count in counts.items())
+
+
+# --- what site admins do to accounts ----------------------------------------------------------
+
+
+def reset_second_factor(who: Standing, person: User, reason: str) -> bool:
+    """Turn off `person`'s two-step login for them (a lost phone and no recovery code left),
+    once the admin has checked who they are by other means. Logged with the reason in the
+    site log; the person is told by notice and mail; every session of the account ends, in
+    case someone else is in it. False if there was none to turn off."""
+    rules.require(rules.reset_second_factor(who, person))
+    reason = " ".join(reason.split())
+    if not reason:
+        raise InvalidInput(_l("Say why: the person and the site log read it."))
+    if person.totp_secret is None:
+        return False
+    person.totp_secret = None
+    person.totp_last_step = None
+    recovery.forget(person)
+    sessions.end_all_sessions(person)
+    db.session.add(
+        SiteLogEntry(
+            actor_id=who.user.id,
+            action="second_factor_reset",
+            subject_id=person.id,
+            reason=reason,
+        )
+    )
+    notify.send(person.id, "second_factor_reset", detail=reason)
+    if person.email:
+        letters.two_factor_reset(person.email, reason).send()
+    return True

@@ -15,23 +15,28 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import aliased
 
 from .. import rules
 from ..accounts import sessions, totp
+from ..accounts.models import SiteLogEntry
 from ..accounts.services import password_matches, pseudonym_key
+from ..errors import NotFound
 from ..extensions import db, limiter
 from ..forms import EmptyForm
 from ..models import PSEUDONYM_MAX, User, utcnow
 from ..moderation.models import DebateRole
 from ..rules import Standing
 from . import services
-from .forms import DeleteAccountForm
+from .forms import DeleteAccountForm, ResetTwoFactorForm
 
 bp = Blueprint("privacy", __name__)
 
 DOWNLOAD_LIMIT = "5 per minute;20 per hour"
 #: A password is checked: as tight as logging in.
 DELETE_LIMIT = "5 per minute;20 per hour"
+ADMIN_LIMIT = "10 per minute;60 per hour"
+SITE_LOG_PAGE = 200
 USERS_PAGE = 100
 
 
@@ -87,7 +92,7 @@ def delete_account():
             user = db.session.get(User, user_id)
             # A code is spent as it is checked, in the transaction that deletes.
             if user.totp_secret is not None and not totp.verify(user, form.code.data):
-                form.code.errors.append(_("This code is not the one your app shows now."))
+                form.code.errors.append(totp.code_error(user, form.code.data))
                 user = None
         if user is not None:
             services.delete_account(user)
@@ -113,7 +118,13 @@ def admin_users():
     """Site admins find an account by pseudonym and see its email: the one page where an
     email is shown to someone other than its owner."""
     rules.require(rules.see_emails(Standing(current_user)))
-    search = " ".join(request.args.get("q", "").split())[:PSEUDONYM_MAX]
+    return _admin_users_page(request.args.get("q", ""))
+
+
+def _admin_users_page(search: str, failed: tuple[int, ResetTwoFactorForm] | None = None):
+    """The list, each account with two-step login on offering its reset (`failed`: the
+    account whose form was refused, and the form, with what the admin typed and why)."""
+    search = " ".join(search.split())[:PSEUDONYM_MAX]
     query = select(User)
     if search:
         query = query.where(
@@ -131,11 +142,65 @@ def admin_users():
     if users:
         for user_id, role, count in db.session.execute(
             select(DebateRole.user_id, DebateRole.role, func.count())
-            .where(DebateRole.user_id.in_([u.id for u in users]), DebateRole.ended_at.is_(None))
+            .where(DebateRole.user_id.in_([u.id for u in users]), DebateRole.held())
             .group_by(DebateRole.user_id, DebateRole.role)
         ):
             roles.setdefault(user_id, {})[role.value] = count
+    who = Standing(current_user)
+    resets = {
+        user.id: ResetTwoFactorForm(prefix=f"reset-{user.id}", formdata=None)
+        for user in users
+        if user.totp_secret and rules.reset_second_factor(who, user) is None
+    }
+    if failed is not None:
+        resets[failed[0]] = failed[1]
     page = render_template(
-        "privacy/admin_users.html", users=users, roles=roles, search=search, more=more
+        "privacy/admin_users.html",
+        users=users,
+        roles=roles,
+        search=search,
+        more=more,
+        resets=resets,
     )
-    return private(Response(page))
+    return private(Response(page, status=400 if failed is not None else 200))
+
+
+@bp.route("/admin/users/<int:user_id>/reset-two-factor", methods=["POST"])
+@login_required
+@limiter.limit(ADMIN_LIMIT)
+def reset_two_factor(user_id: int):
+    """Turn off someone's two-step login, for a person who lost their phone and their
+    recovery codes (services.reset_second_factor)."""
+    person = db.session.get(User, user_id)
+    if person is None:
+        raise NotFound()
+    who = Standing(current_user)
+    rules.require(rules.reset_second_factor(who, person))
+    form = ResetTwoFactorForm(prefix=f"reset-{user_id}")
+    if not form.validate_on_submit():
+        return _admin_users_page(person.pseudonym, failed=(person.id, form))
+    if services.reset_second_factor(who, person, form.reason.data):
+        flash(
+            _("Two-step login of %(name)s is off; they were told.", name=person.pseudonym),
+            "success",
+        )
+    else:
+        flash(_("%(name)s has no two-step login to turn off.", name=person.pseudonym), "warning")
+    db.session.commit()
+    return redirect(url_for(".admin_users", q=person.pseudonym))
+
+
+@bp.route("/admin/log")
+@login_required
+def site_log():
+    """What site admins did to accounts, newest first."""
+    rules.require(rules.read_site_log(Standing(current_user)))
+    actor, subject = aliased(User), aliased(User)
+    entries = db.session.execute(
+        select(SiteLogEntry, actor.pseudonym, subject.pseudonym)
+        .join(actor, actor.id == SiteLogEntry.actor_id)
+        .join(subject, subject.id == SiteLogEntry.subject_id)
+        .order_by(SiteLogEntry.id.desc())
+        .limit(SITE_LOG_PAGE)
+    ).all()
+    return private(Response(render_template("privacy/site_log.html", entries=entries)))

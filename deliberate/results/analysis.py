@@ -20,12 +20,16 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from . import polis_math
+from . import charts, polis_math
 from .data import NO_POSITION, POSITIONS, DebateData
 
 #: Bumped when the figures change meaning or shape: cached reports of another version are
 #: recomputed (results/cache.py), even for a closed debate whose votes never change again.
-VERSION = 3
+#: 4: no texts (texts.py adds them when rendering), the public counts, small cells withheld.
+#: 5: the argument tree summarised to what the icicle can draw (charts.summarise_tree).
+#: 6: the opinion shift in the public counts (one definition for the debate page and report).
+#: 7: common ground only where a majority of every community agrees; sides of the motion.
+VERSION = 7
 #: Groups smaller than this are never shown on their own: a figure about two people says
 #: how each of them voted.
 MIN_GROUP = 5
@@ -148,7 +152,11 @@ def community_agreement(data: DebateData) -> dict:
     def listing(order, scores_of):
         return [_argument_row(data, c, agree_all, votes_all, scores_of(c)) for c in order]
 
-    by_consensus = _top(np.where(judged, consensus, -1), data, judged)
+    # Common ground is agreement across communities, not the best of a bad lot: more agree
+    # than disagree overall and in every community with at least two votes on it.
+    majority_everywhere = ~(enough & (2 * agree <= votes)).any(axis=1)
+    common = judged & (voted_in >= 2) & majority_everywhere & (2 * agree_all > votes_all)
+    by_consensus = _top(np.where(common, consensus, -1), data, common)
     by_spread = _top(np.where(judged & (voted_in >= 2), spread, -1), data, judged & (voted_in >= 2))
     unjudged = np.flatnonzero(~judged)
     unjudged = unjudged[np.lexsort((data.argument_ids[unjudged], -votes_all[unjudged]))]
@@ -166,11 +174,13 @@ def community_agreement(data: DebateData) -> dict:
             "rows": [
                 {
                     **_argument(data, c),
+                    # A cell of fewer than MIN_GROUP votes is withheld: it would describe
+                    # how a handful of identifiable people voted.
                     "rates": [
-                        round(float(r), 3) if v else None
+                        round(float(r), 3) if v >= MIN_GROUP else None
                         for r, v in zip(rates[c], votes[c], strict=True)
                     ],
-                    "votes": votes[c].tolist(),
+                    "votes": [int(v) if v >= MIN_GROUP else None for v in votes[c]],
                 }
                 for c in leading
             ],
@@ -203,10 +213,12 @@ def _argument_row(data, column, agree_all, votes_all, extra) -> dict:
 
 
 def _argument(data: DebateData, column: int, **extra) -> dict:
+    """An argument as the figures hold it: its id, never its text (texts.py adds that)."""
+    side = data.sides[column] if data.sides else data.stances[column]
     return {
         "id": int(data.argument_ids[column]),
         "stance": data.stances[column],
-        "excerpt": data.excerpts[column],
+        "side": side,
         **extra,
     }
 
@@ -285,10 +297,11 @@ def opinion_groups(data: DebateData) -> tuple[dict, dict[int, int]]:
             ]
             for side, ranked in result.consensus.items()
         },
-        "points": [
+        # Sorted, so a dot's place in the list says nothing of when its participant joined.
+        "points": sorted(
             [round(float(x), 3), round(float(y), 3), int(g)]
             for (x, y), g in zip(result.coords, labels, strict=True)
-        ],
+        ),
     }
     membership = dict(zip(result.participant_ids, labels.tolist(), strict=True))
     return figures, membership
@@ -313,6 +326,41 @@ def _representative(data: DebateData, column: int, stat: dict) -> dict:
     )
 
 
+# --- the public counts ----------------------------------------------------------------------
+
+
+def public_counts(data: DebateData) -> dict:
+    """What the debate page and the API show of positions and communities: every opening and
+    final position, and the communities of MIN_GROUP or more, with everyone else in one
+    number (undeclared and smaller communities together, so a small community's size never
+    shows, not even as a difference)."""
+    communities = [
+        {"name": name, "participants": int(size)}
+        for name, size in zip(
+            data.community_names,
+            np.bincount(data.community[data.community >= 0], minlength=len(data.community_names)),
+            strict=True,
+        )
+        if size >= MIN_GROUP
+    ]
+    shown = sum(c["participants"] for c in communities)
+    return {
+        "participants": data.n_participants,
+        "before": _tally(data.before),
+        "after": _tally(data.after),
+        # The debate page shows the report's shift (IQ2's: among those who voted both),
+        # from these same batched figures.
+        "shift": opinion_shift(data.before, data.after),
+        "communities": communities,
+        "not_by_community": data.n_participants - shown,
+    }
+
+
+def _tally(positions: np.ndarray) -> dict[str, int]:
+    counts = np.bincount(positions[positions != NO_POSITION], minlength=3)
+    return dict(zip(POSITIONS, counts.tolist(), strict=True))
+
+
 # --- the whole report -----------------------------------------------------------------------
 
 
@@ -330,12 +378,13 @@ def analyse(data: DebateData) -> tuple[dict, dict[int, int]]:
             "arguments": data.n_arguments,
             "votes": len(data.value),
             "final_positions": int((data.after != NO_POSITION).sum()),
-            "declared": int((data.community >= 0).sum()),
         },
+        "counts": public_counts(data),
         "shift": {**shift, "communities": communities, "not_by_community": left_out},
         "changed_minds": changed_minds(data),
         "agreement": community_agreement(data),
         "groups": groups,
-        "tree": {"nodes": [list(node) for node in data.tree]},
+        # Summarised now, so the report's cost does not grow with the tree.
+        "tree": charts.summarise_tree(data.tree),
     }
     return figures, membership

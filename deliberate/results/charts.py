@@ -3,7 +3,7 @@
 Each chart returns one inline ``<svg>`` as Markup, titled and described for screen readers
 (the description states the numbers in words), sized by its viewBox so it scales to the page.
 
-The viewBox is 360 units wide and text is at least 12 units, so labels stay at about 11 px on
+The viewBox is 360 units wide and text is at least 14 units, so labels stay at 12 px or more on
 a 360 px phone (whose page column is about 330 px). On a wide screen the page should cap the
 chart's width (say ``.chart-svg{max-width:32rem}``), or the text grows with the chart.
 
@@ -25,12 +25,26 @@ from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 WIDTH = 360  # viewBox width; see the module docstring
-FONT = 13
-SMALL = 12
+FONT = 15
+SMALL = 14
 INK, MUTED, RULE, WHITE = "#1d1d1b", "#5b5b57", "#d9d6cf", "#ffffff"
 SIDES = ("for", "against", "undecided")
-SIDE_COLOURS = {"for": "#1f6f5c", "against": "#9c3d2e", "undecided": "#6b6b6b"}
-STANCE_COLOURS = {"pro": "#1f6f5c", "con": "#9c3d2e", "statement": "#1c4f8f"}
+# Teal and orange, told apart with any colour vision (blue against yellow, where red and green
+# merge), and as the pages show them (static/style.css --P and --N).
+SIDE_COLOURS = {"for": "#0f6e84", "against": "#b0480e", "undecided": "#6b6b6b"}
+STANCE_COLOURS = {"pro": "#0f6e84", "con": "#b0480e", "statement": "#1c4f8f"}
+#: The report groups arguments by the side of the motion they help (models.motion_side),
+#: not by their stance towards their parent: a reply opposing an argument against the
+#: motion helps "for". Older figures said "pro" and "con" for the top level.
+SIDE_OF = {"pro": "for", "con": "against", "for": "for", "against": "against"}
+
+
+def side_key(value: str | None) -> str:
+    """ "pro" (solid) or "con" (striped), the chart's two fills, for a side of the motion."""
+    side = SIDE_OF.get(value or "")
+    return {"for": "pro", "against": "con"}.get(side, "statement")
+
+
 NEUTRAL = "#f2efe9"  # middle of the agreement scale
 # Okabe–Ito, safe for colour blindness; each group also gets its own marker shape.
 GROUP_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00")
@@ -420,18 +434,27 @@ def _agree_colour(rate: float) -> str:
 
 
 def _stance_name(stance: str) -> str:
-    return {"pro": _("Pro"), "con": _("Con")}.get(stance) or _("Statement")
+    """The side of the motion an argument helps, in the pages' words (For, Against)."""
+    return {"pro": _("For"), "con": _("Against")}.get(side_key(stance)) or _("Statement")
 
 
-def _cell(row: dict, i: int) -> tuple[float | None, int]:
-    """One cell's agree share (None: no votes) and vote count; short lists read as None."""
+def _cell(row: dict, i: int) -> tuple[float | None, int | None]:
+    """One cell's agree share (None: no votes, or too few to show) and vote count (None:
+    withheld, fewer than 5); short lists read as no votes."""
     rates, votes = row.get("rates") or [], row.get("votes") or []
     rate = rates[i] if i < len(rates) else None
-    return rate, int(votes[i] or 0) if i < len(votes) else 0
+    return rate, (votes[i] if votes[i] is None else int(votes[i])) if i < len(votes) else 0
 
 
-def _cell_text(community: str, rate: float | None, count: int) -> str:
+def _excerpt(row: dict) -> str:
+    """An argument's excerpt, or what stands for one hidden or deleted since."""
+    return row.get("excerpt") or _("[no longer shown: hidden or deleted since]")
+
+
+def _cell_text(community: str, rate: float | None, count: int | None) -> str:
     """A cell in words: its hover text, and its part of the description."""
+    if count is None:
+        return _("%(community)s: fewer than 5 votes", community=community)
     if rate is None:
         return _("%(community)s: no votes", community=community)
     return ngettext(
@@ -447,13 +470,13 @@ def _cell_text(community: str, rate: float | None, count: int) -> str:
 def _heatmap_row(row: dict, y: float, cell: float, communities: list[str]) -> Markup:
     """A row: its argument above (a label to the left would not fit a phone), then cells;
     the full excerpt is the row's hover text."""
-    stance = row.get("stance", "pro")
+    stance = side_key(row.get("side") or row.get("stance", "pro"))
     name = _stance_name(stance)
     room = (WIDTH - 8 - _text_width(name + " ", bold=True)) / (FONT * 0.57)
     label = _tag(
         "text",
         _tag("tspan", name, fill=STANCE_COLOURS.get(stance, INK), font_weight=700),
-        " " + _truncate(row.get("excerpt", ""), int(room)),
+        " " + _truncate(_excerpt(row), int(room)),
         x=4,
         y=y + 14,
     )
@@ -477,7 +500,7 @@ def _heatmap_row(row: dict, y: float, cell: float, communities: list[str]) -> Ma
             x + cell / 2, y + 37.5, text, font_size=SMALL, text_anchor="middle", fill=ink
         )
         cells.append(_tag("g", _tag("title", _cell_text(community, rate, count)), rect, number))
-    return _tag("g", _tag("title", str(row.get("excerpt", ""))), label, *cells)
+    return _tag("g", _tag("title", _excerpt(row)), label, *cells)
 
 
 def _heatmap_desc(heatmap: dict) -> str:
@@ -487,8 +510,8 @@ def _heatmap_desc(heatmap: dict) -> str:
         sentences.append(
             _(
                 "%(stance)s argument “%(excerpt)s”: %(rates)s.",
-                stance=_stance_name(row.get("stance", "pro")),
-                excerpt=_truncate(row.get("excerpt", ""), 60),
+                stance=_stance_name(row.get("side") or row.get("stance", "pro")),
+                excerpt=_truncate(_excerpt(row), 60),
                 rates=_list_separator().join(cells),
             )
         )
@@ -496,7 +519,8 @@ def _heatmap_desc(heatmap: dict) -> str:
 
 
 def _heatmap_scale(y: float, scale_id: str) -> list[Markup]:
-    """The colour key: a gradient with its ends and middle labelled, and the empty cell."""
+    """The colour key: a gradient with its ends and middle labelled, and the empty cell on
+    a line of its own (beside the gradient it would not fit a phone)."""
     ticks = ((0, "start"), (0.5, "middle"), (1, "end"))
     half = WIDTH / 2
     return [
@@ -513,9 +537,9 @@ def _heatmap_scale(y: float, scale_id: str) -> list[Markup]:
             )
             for t, anchor in ticks
         ),
-        _tag("rect", x=half + 20, y=y + 16, width=24, height=18, fill="none", stroke=RULE),
-        _text(half + 32, y + 29.5, "–", font_size=SMALL, text_anchor="middle", fill=MUTED),
-        _text(half + 50, y + 29.5, _("no votes"), font_size=SMALL, fill=MUTED),
+        _tag("rect", x=4, y=y + 54, width=24, height=18, fill="none", stroke=RULE),
+        _text(16, y + 67.5, "–", font_size=SMALL, text_anchor="middle", fill=MUTED),
+        _text(34, y + 67.5, _("fewer than 5 votes"), font_size=SMALL, fill=MUTED),
     ]
 
 
@@ -547,7 +571,7 @@ def agreement_heatmap(heatmap: dict, id_prefix: str) -> Markup:
     stops = (_tag("stop", offset=f"{t * 50}%", stop_color=_agree_colour(t / 2)) for t in (0, 1, 2))
     gradient = _tag("linearGradient", *stops, id=scale_id)
     title = _("Agreement with the arguments, by community")
-    return _svg(id_prefix, "heatmap", y + 52, title, _heatmap_desc(heatmap), body, [gradient])
+    return _svg(id_prefix, "heatmap", y + 80, title, _heatmap_desc(heatmap), body, [gradient])
 
 
 # --- 3. opinion map -------------------------------------------------------------------------
@@ -711,7 +735,9 @@ def _subtrees(nodes: list) -> tuple[dict, dict, dict]:
 
 
 def _stance_fill(stance: str, layer: int, id_prefix: str) -> str:
-    """Pro solid, con striped (tells them apart in grey print); deeper layers lighter."""
+    """For the motion solid, against striped (told apart in grey print); deeper layers
+    lighter."""
+    stance = side_key(stance)
     if stance == "con":
         return f"url(#{id_prefix}-con{layer})"
     return _mix(STANCE_COLOURS.get(stance, STANCE_COLOURS["pro"]), WHITE, _tint(layer))
@@ -722,8 +748,8 @@ def _tint(layer: int) -> float:
 
 
 def _argument_kind(stance: str) -> str:
-    kinds = {"con": _("Con argument"), "pro": _("Pro argument")}
-    return kinds.get(stance) or _("Statement")
+    kinds = {"con": _("Argument against"), "pro": _("Argument for")}
+    return kinds.get(side_key(stance)) or _("Statement")
 
 
 def _node_title(stance: str, node_id: int, votes: int) -> str:
@@ -739,13 +765,53 @@ def _node_title(stance: str, node_id: int, votes: int) -> str:
 
 
 LAYER_H, LAYER_GAP = 26, 2
-MIN_WIDTH = 1.0  # icicle nodes narrower than this merge with their small siblings
+MIN_WIDTH = 2.0  # icicle nodes narrower than this merge with their small siblings
 
 
-def _icicle_rects(nodes: list, children: dict, weight: dict, id_prefix: str) -> list[Markup]:
-    info = {n[0]: ("con" if n[2] == "con" else "pro", int(n[3])) for n in nodes}
-    scale = (WIDTH - 8) / max(weight[0], 1)
+def summarise_tree(nodes: list) -> dict:
+    """What the icicle draws, worked out when the results are computed, so that a report
+    costs the same for 100 arguments or 100,000: the branches wide enough to draw (with
+    their width, the votes in them, and their own votes), and per parent and stance one
+    block of the narrower ones. `nodes`: (id, parent id or 0, stance, votes, depth), parents
+    first."""
+    children, weight, votes = _subtrees(nodes)
+    info = {n[0]: ("con" if n[2] == "con" else "pro", int(n[3]), int(n[4])) for n in nodes}
+    wide_enough = MIN_WIDTH * max(weight[0], 1) / (WIDTH - 8)
+    branches, folded = [], []
+    stack = [(0, 0)]  # node, layer (the motion is layer 0)
+    while stack:
+        node, layer = stack.pop()
+        if layer + 1 >= MAX_LAYERS:
+            continue  # deeper replies stay folded into this node's width
+        tail = {"pro": [0, 0, 0], "con": [0, 0, 0]}  # arguments, width, votes
+        for kid in sorted(children.get(node, ()), key=lambda c: -weight[c]):
+            stance, own, depth = info[kid]
+            if weight[kid] < wide_enough:
+                tail[stance][0] += 1
+                tail[stance][1] += weight[kid]
+                tail[stance][2] += votes[kid]
+                continue
+            branches.append([kid, node, stance, own, depth, weight[kid], votes[kid]])
+            stack.append((kid, layer + 1))
+        folded += [[node, stance, *sums] for stance, sums in tail.items() if sums[0]]
+    return {
+        "branches": branches,
+        "folded": folded,
+        "count": len(nodes),
+        "pro": sum(1 for stance, _own, _depth in info.values() if side_key(stance) == "pro"),
+        "weight": weight[0],
+        "deep": any(depth >= MAX_LAYERS - 1 for _s, _o, depth in info.values()),
+    }
+
+
+def _icicle_rects(tree: dict, id_prefix: str) -> list[Markup]:
+    scale = (WIDTH - 8) / max(tree["weight"], 1)
     groups: dict[tuple[int, str], list[Markup]] = {}  # rects by fill, each fill set once
+    blocks: dict[int, list] = {}  # per parent: its wide children (widest first), then the rest
+    for kid, parent, stance, own, _depth, width, _votes in tree["branches"]:
+        blocks.setdefault(parent, []).append((kid, stance, width, _node_title(stance, kid, own)))
+    for parent, stance, count, width, _votes in tree["folded"]:
+        blocks.setdefault(parent, []).append((None, stance, width, _smaller(stance, count)))
 
     def draw(layer: int, stance: str, x: float, width: float, hover: str) -> None:
         gap = 0.6 if width > 2 else 0  # the white gap between siblings
@@ -758,25 +824,12 @@ def _icicle_rects(nodes: list, children: dict, weight: dict, id_prefix: str) -> 
     stack = [(0, 0, 4.0)]  # node, layer, left edge
     while stack:
         node, layer, x = stack.pop()
-        if layer + 1 >= MAX_LAYERS:
-            continue  # deeper replies stay folded into this node's width
-        # Widest first; siblings under MIN_WIDTH merge into one block per stance at the end,
-        # which bounds the markup however many arguments there are.
-        tail = {"pro": [0.0, 0], "con": [0.0, 0]}
-        for kid in sorted(children.get(node, ()), key=lambda c: -weight[c]):
-            stance, count = info[kid]
-            width = weight[kid] * scale
-            if width < MIN_WIDTH:
-                tail[stance][0] += width
-                tail[stance][1] += 1
-                continue
-            draw(layer + 1, stance, x, width, _node_title(stance, kid, count))
-            stack.append((kid, layer + 1, x))
+        for kid, stance, weight, hover in blocks.get(node, ()):
+            width = weight * scale
+            draw(layer + 1, stance, x, width, hover)
+            if kid is not None:
+                stack.append((kid, layer + 1, x))
             x += width
-        for stance, (width, count) in tail.items():
-            if count:
-                draw(layer + 1, stance, x, width, _smaller(stance, count))
-                x += width
     return [
         _tag("g", *rects, fill=_stance_fill(stance, layer, id_prefix))
         for (layer, stance), rects in sorted(groups.items())
@@ -786,43 +839,49 @@ def _icicle_rects(nodes: list, children: dict, weight: dict, id_prefix: str) -> 
 def _smaller(stance: str, count: int) -> str:
     """Hover text of the block where narrow siblings merge."""
     number = _decimal(count)
-    if stance == "pro":
+    if side_key(stance) == "pro":
         return ngettext(
-            "%(count)s smaller pro argument", "%(count)s smaller pro arguments", count, count=number
+            "%(count)s smaller argument for",
+            "%(count)s smaller arguments for",
+            count,
+            count=number,
         )
     return ngettext(
-        "%(count)s smaller con argument", "%(count)s smaller con arguments", count, count=number
+        "%(count)s smaller argument against",
+        "%(count)s smaller arguments against",
+        count,
+        count=number,
     )
 
 
-def _icicle_desc(nodes: list, children: dict, weight: dict, votes: dict) -> str:
-    stances = {n[0]: n[2] for n in nodes}
-    pro = sum(1 for s in stances.values() if s == "pro")
+def _icicle_desc(tree: dict) -> str:
+    count, pro = tree["count"], tree["pro"]
     sentences = [
         ngettext(
-            "%(count)s argument: %(pro)s pro, %(con)s con.",
-            "%(count)s arguments: %(pro)s pro, %(con)s con.",
-            len(nodes),
-            count=_decimal(len(nodes)),
+            "%(count)s argument: %(pro)s for the motion, %(con)s against.",
+            "%(count)s arguments: %(pro)s for the motion, %(con)s against.",
+            count,
+            count=_decimal(count),
             pro=_decimal(pro),
-            con=_decimal(len(nodes) - pro),
+            con=_decimal(count - pro),
         ),
         _("Each row is one level of replies; a node's width shows the votes in its branch."),
     ]
-    widest = sorted(children[0], key=lambda c: -weight[c])[:3]
+    widest = [b for b in tree["branches"] if b[1] == 0][:3]  # stored widest first
     branches = ", ".join(
         ngettext(
             "%(kind)s #%(id)s (%(count)s vote in its branch)",
             "%(kind)s #%(id)s (%(count)s votes in its branch)",
-            votes[c],
-            kind=_argument_kind(stances[c]),
-            id=c,
-            count=_decimal(votes[c]),
+            votes,
+            kind=_argument_kind(stance),
+            id=kid,
+            count=_decimal(votes),
         )
-        for c in widest
+        for kid, _parent, stance, _own, _depth, _width, votes in widest
     )
-    sentences.append(_("The widest branches are %(list)s.", list=branches))
-    if max(int(n[4]) for n in nodes) >= MAX_LAYERS - 1:
+    if branches:
+        sentences.append(_("The widest branches are %(list)s.", list=branches))
+    if tree["deep"]:
         levels = MAX_LAYERS - 1
         sentences.append(
             ngettext(
@@ -836,17 +895,18 @@ def _icicle_desc(nodes: list, children: dict, weight: dict, votes: dict) -> str:
 
 
 def tree_icicle(tree: dict, id_prefix: str) -> Markup:
-    """The whole argument tree as an icicle: the motion on top, each reply level below."""
-    nodes = [n for n in tree.get("nodes") or [] if len(n) >= 5]
-    if not nodes:
+    """The whole argument tree as an icicle: the motion on top, each reply level below.
+    `tree`: summarise_tree's summary (the report's figures hold one), or {"nodes": [...]}."""
+    if "branches" not in tree:
+        tree = summarise_tree([n for n in tree.get("nodes") or [] if len(n) >= 5])
+    if not tree["count"]:
         return Markup("")
-    children, weight, votes = _subtrees(nodes)
     motion = _tag("rect", x=4, y=0, width=WIDTH - 8, height=LAYER_H, fill=RULE)
     body = [motion, _text(WIDTH / 2, 17.5, _("The motion"), text_anchor="middle", font_weight=600)]
-    body += _icicle_rects(nodes, children, weight, id_prefix)
+    body += _icicle_rects(tree, id_prefix)
     keys = [
-        (_square(STANCE_COLOURS["pro"]), _("Pro")),
-        (_square(f"url(#{id_prefix}-con1)"), _("Con")),
+        (_square(STANCE_COLOURS["pro"]), _("For")),
+        (_square(f"url(#{id_prefix}-con1)"), _("Against")),
     ]
     legend, y = _legend(keys, MAX_LAYERS * (LAYER_H + LAYER_GAP) + 12)
     note = _("Width: votes in the branch. Rows: reply levels.")
@@ -854,7 +914,7 @@ def tree_icicle(tree: dict, id_prefix: str) -> Markup:
     con_tints = (_mix(STANCE_COLOURS["con"], WHITE, _tint(layer)) for layer in range(MAX_LAYERS))
     defs = [_hatch(f"{id_prefix}-con{i}", tint, WHITE, 1) for i, tint in enumerate(con_tints) if i]
     title = _("The argument tree")
-    desc = _icicle_desc(nodes, children, weight, votes)
+    desc = _icicle_desc(tree)
     return _svg(id_prefix, "tree", y + 16, title, desc, body, defs)
 
 

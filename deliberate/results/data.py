@@ -2,6 +2,10 @@
 
 No ORM objects: a large debate has a million votes, and building a Python object per vote
 would cost more than the whole analysis.
+
+No text either: the cached figures hold argument ids and numbers, and the report and the API
+take each argument's words from its live row when they render (texts.py), so a text hidden
+or deleted after the figures were computed is never shown from them.
 """
 
 from __future__ import annotations
@@ -9,8 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import false, select, true
 
 from ..extensions import db
 from ..models import Argument, ArgumentVote, Debate, Participant, Position, Stance, Visibility
@@ -19,7 +22,6 @@ from ..moderation.models import Community
 POSITIONS = [p.value for p in Position]  # for, against, undecided: codes 0, 1, 2
 NO_POSITION = -1
 NO_COMMUNITY = -1
-EXCERPT = 160
 
 
 def _empty(dtype=np.int64) -> np.ndarray:
@@ -38,12 +40,13 @@ class DebateData:
     community_names: list[str]
     argument_ids: np.ndarray  # shown arguments, by column
     stances: list[str]
-    excerpts: list[str]
     voter: np.ndarray  # row of each vote
     argument: np.ndarray  # column of each vote
     value: np.ndarray  # +1 agree, -1 disagree, 0 pass
     #: Every listed node of the tree (shown or not): (id, parent id or 0, stance, votes, depth).
     tree: list[tuple[int, int, str, int, int]]
+    #: The side of the motion each shown argument helps: "for", "against" or "statement".
+    sides: list[str] = field(default_factory=list)
     #: An open question: no motion positions, statements voted agree/disagree/pass.
     is_question: bool = False
     #: Which version of Pol.is's math draws the opinion groups (Debate.group_method).
@@ -65,7 +68,25 @@ class DebateData:
         return len(self.argument_ids)
 
 
-def load(debate: Debate) -> DebateData:
+def nobody() -> DebateData:
+    """No one and nothing: what is public of a debate before its first figures."""
+    return DebateData(
+        participant_ids=_empty(),
+        community=_empty(),
+        before=_empty(),
+        after=_empty(),
+        community_names=[],
+        argument_ids=_empty(),
+        stances=[],
+        voter=_empty(),
+        argument=_empty(),
+        value=_empty(np.int8),
+        tree=[],
+    )
+
+
+def load(debate: Debate, *, people: bool = True) -> DebateData:
+    """The debate's data; without `people`, its arguments only (nobody counted yet)."""
     participants = db.session.execute(
         select(
             Participant.id,
@@ -74,7 +95,7 @@ def load(debate: Debate) -> DebateData:
             Participant.position_before,
             Participant.position_after,
         )
-        .where(Participant.debate_id == debate.id)
+        .where(Participant.debate_id == debate.id, true() if people else false())
         .order_by(Participant.id)
     ).all()
     communities = db.session.execute(
@@ -90,10 +111,10 @@ def load(debate: Debate) -> DebateData:
             Argument.parent_id,
             Argument.stance,
             Argument.agree_count + Argument.disagree_count,
+            Argument.side,
             Argument.depth,
             Argument.visibility,
             Argument.deleted_at,
-            Argument.body_html,
         )
         .where(
             Argument.debate_id == debate.id,
@@ -124,11 +145,12 @@ def load(debate: Debate) -> DebateData:
         community_names=[name for _cid, name in communities],
         argument_ids=np.array([n.id for n in shown], dtype=np.int64),
         stances=[stance_name(n.stance) for n in shown],
-        excerpts=[excerpt(n.body_html) for n in shown],
+        sides=[n.side or "statement" for n in shown],
         voter=voter[on_shown],
         argument=column[on_shown],
         value=value[on_shown],
-        tree=[(n.id, n.parent_id or 0, stance_name(n.stance), n[3], n.depth) for n in nodes],
+        # The icicle groups branches by the side of the motion they help.
+        tree=[(n.id, n.parent_id or 0, n.side or "statement", n[3], n.depth) for n in nodes],
         is_question=debate.is_question,
         group_method=debate.group_method.value,
         withheld_ids=np.array([n.id for n in withheld], dtype=np.int64),
@@ -168,12 +190,6 @@ def _positions(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
     found = np.searchsorted(ids, wanted, sorter=order).clip(max=len(ids) - 1)
     index = order[found]
     return np.where(ids[index] == wanted, index, -1)
-
-
-def excerpt(body_html: str, length: int = EXCERPT) -> str:
-    """Plain text of an argument's start: the sanitised HTML without its tags."""
-    text = Markup(body_html).striptags()  # noqa: S704 - sanitised when written; tags removed  # nosec B704
-    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
 
 
 def _code(position: Position | None) -> int:

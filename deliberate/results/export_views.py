@@ -6,24 +6,35 @@ import json
 
 from flask import Response, abort, flash, redirect, request, stream_with_context, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
 from .. import rules
 from ..debates.views import load_debate
+from ..errors import WrongPhase
 from ..extensions import db, limiter
 from ..forms import EmptyForm
 from ..moderation.services import set_export_pseudonyms
-from . import exports
+from . import cache, exports
 from .blueprint import bp
 
 WRITE_LIMIT = "30 per minute;300 per hour"
 
 
 def participants_votes(debate):
-    """The matrix with each participant's opinion group from the (cached) analysis."""
-    from .cache import participant_groups  # loads the analysis only when asked for
-
-    return exports.participants_votes_csv(debate, participant_groups(debate))
+    """The matrix with each participant's opinion group from the (cached) analysis; the
+    analysis of a large debate may still be running (results/jobs.py)."""
+    groups = cache.participant_groups(debate)
+    if groups is None:
+        abort(
+            Response(
+                _("The analysis is being prepared. Try again in a minute."),
+                status=503,
+                headers={"Retry-After": "60"},
+                mimetype="text/plain",
+            )
+        )
+    return exports.participants_votes_csv(debate, groups)
 
 
 CSVS = {
@@ -32,6 +43,8 @@ CSVS = {
     "participants-votes.csv": participants_votes,
     "moderation-log.csv": exports.moderation_log_csv,
 }
+#: Votes row by row: published once the debate is closed (exports.rows_published).
+ROW_FILES = ("votes.csv", "participants-votes.csv")
 
 
 @bp.route("/d/<slug>/export/<kind>")
@@ -44,6 +57,13 @@ def export(slug: str, kind: str):
         return attachment(Response(body, mimetype="application/json"), slug, kind)
     if kind not in CSVS:
         abort(404)
+    if kind in ROW_FILES and not exports.rows_published(debate):
+        raise WrongPhase(
+            _l(
+                "The vote-by-vote files are published when the debate closes, so that "
+                "nobody's votes can be followed as they are cast."
+            )
+        )
     # Streamed: a large debate's votes never sit in memory whole.
     chunks = stream_with_context(CSVS[kind](debate))
     return attachment(Response(chunks, mimetype="text/csv"), slug, kind)

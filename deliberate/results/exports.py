@@ -1,15 +1,28 @@
 """Downloads: the argument graph (JSON), Pol.is-format CSVs and the moderation log (CSV).
 
-They publish what the public pages show, in machine-readable form, and nothing more:
-- no e-mail address and no user id; participants are numbered 0..n-1 in the order they
-  joined (Participant.id), the same numbers in every file of one debate (in a debate
-  imported from Pol.is, by their Pol.is numbers: see participant_numbers);
+They publish what the public pages show, in machine-readable form, and nothing more; what
+each may reveal is decided with the other public outputs (docs/threat-model.md):
+
+- no e-mail address and no user id;
+- two numberings that cannot be joined. Voters: a participant whose votes may be published
+  as a row of their own (Participant.vote_record_public: never declared a community, never
+  wrote an argument, account not deleted) gets a voter number, in an order drawn from the
+  site's secret key (not the order they joined); votes.csv and participants-votes.csv use
+  it. Authors: every author of an argument the public can read gets an author number after
+  every voter number, in comments.csv and the graph. Authors are named on the pages, so a
+  shared number would put a name on a row of votes; declared participants' rows could be
+  solved against the per-community figures. Everyone's votes still count in every total.
+  Participants imported from Pol.is keep their Pol.is number everywhere (that export
+  already published them as one numbering, and no name stands behind it);
+- votes row by row (votes.csv, participants-votes.csv) only once the debate is closed, so
+  nobody can follow a row as it grows; a native participant's vote is dated to the day;
 - an argument's text only while the public can read it (shown, or collapsed for an edit);
-  hidden, flagged and deleted arguments keep their place as placeholders without text (a
-  deleted one also loses its author, as on the page: the author withdrew it);
-- authors' pseudonyms only in the graph's "author_pseudonym", and only when the organiser
-  chose so (Debate.export_pseudonyms);
-- communities only as totals, groups of fewer than 5 suppressed (as on the debate page).
+  hidden, flagged and deleted arguments keep their place as placeholders without text and
+  without author (as on the pages);
+- authors' pseudonyms only in the graph's "author_pseudonym", for readable arguments, and
+  only when the organiser chose so (Debate.export_pseudonyms);
+- communities only as the published totals, groups of fewer than 5 suppressed (as on the
+  debate page, from the same batched computation: results/release.py).
 
 Arguments awaiting approval or merged into another are not part of the public debate and are
 left out (merging moves their replies and votes to the surviving argument).
@@ -21,9 +34,13 @@ reviewed) or deleted one (Pol.is's "rejected", left out of its analyses). Votes 
 -1 disagree, 0 pass (statements of an open question); a blank cell of the matrix is no vote.
 `comment-id` is the argument's id, or in an imported debate its Pol.is comment-id (see
 comment_number), so exporting an imported conversation gives back its vote matrix and
-texts. Times are UTC. Text is exported exactly (Pol.is does not escape cells that start
-with "=", and Markdown lists start with "-"), so open the files as data, not as a spreadsheet
-that evaluates formulas.
+texts.
+
+Spreadsheets run a cell that starts with =, +, -, @ (or a tab or carriage return) as a
+formula. As OWASP recommends, every text cell that starts with one of them, or with a single
+quote followed by one, gets a single quote in front (`neutralise`); a spreadsheet shows the
+text as written. Deliberate's Pol.is reader takes that one quote off again
+(polis/files.py), so an export re-imports to the same texts.
 
 The CSVs are generators of text chunks, CHUNK rows at a time, reading the database in batches
 of the same size, so a debate with a million votes streams in constant memory (the
@@ -33,21 +50,26 @@ participants-votes matrix holds one row at a time).
 from __future__ import annotations
 
 import csv
+import hashlib
+import hmac
 import io
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import groupby
 
-from flask_babel import force_locale
+from flask import current_app
+from flask_babel import format_datetime
 from sqlalchemy import and_, case, func, null, select
 from sqlalchemy.orm import aliased
 
 from ..debates.queries import UNLISTED
 from ..extensions import db
-from ..models import Argument, ArgumentVote, Debate, Participant, User, Visibility
-from ..moderation.log import ACTIONS
+from ..models import Argument, ArgumentVote, Debate, Participant, Phase, User, Visibility
+from ..moderation.log import ACTIONS, Line, detail, names_actor, names_subject, sentence
 from ..moderation.models import LogEntry
-from ..moderation.services import community_counts
+from ..polis import files
+from . import cache
 
 CHUNK = 1000
 GRAPH_FORMAT, GRAPH_VERSION = "deliberate.argument-graph", 1
@@ -66,6 +88,8 @@ VOTES_HEADER = ["timestamp", "datetime", "comment-id", "voter-id", "vote"]
 MATRIX_HEADER = ["participant", "group-id", "n-comments", "n-votes", "n-agree", "n-disagree"]
 LOG_HEADER = [
     "time",
+    "when",
+    "entry",
     "action",
     "action_label",
     "actor",
@@ -86,34 +110,90 @@ _readable = and_(
 )
 
 
-# --- participants ---------------------------------------------------------------------------
+# --- participants ----------------------------------------------------------------------------
 
 
-def _participants(debate: Debate) -> list[tuple[int, int, int | None]]:
-    """(participant id, user id, Pol.is number) of everyone who joined, in joining order."""
-    return db.session.execute(
-        select(Participant.id, Participant.user_id, Participant.external_id)
-        .where(Participant.debate_id == debate.id)
-        .order_by(Participant.id)
-    ).all()
+@dataclass(frozen=True)
+class Person:
+    participant_id: int
+    user_id: int
+    #: Their Pol.is participant number, if imported with a conversation.
+    external_id: int | None
+    #: Whether their votes may be a row of the vote downloads (Participant.vote_record_public).
+    row: bool
+
+
+def _people(debate: Debate) -> list[Person]:
+    """Everyone who joined, in joining order (the order is never published)."""
+    return [
+        Person(*row)
+        for row in db.session.execute(
+            select(
+                Participant.id,
+                Participant.user_id,
+                Participant.external_id,
+                Participant.vote_record_public,
+            )
+            .where(Participant.debate_id == debate.id)
+            .order_by(Participant.id)
+        )
+    ]
 
 
 def participant_numbers(debate: Debate) -> dict[int, int]:
-    """User id -> the participant's number in every download of this debate."""
-    return _numbers(_participants(debate))
+    """User id -> voter number, for the participants whose votes the downloads may show."""
+    return Numbering(debate, _people(debate)).voters
 
 
-def _numbers(participants) -> dict[int, int]:
-    """0..n-1 in joining order; in an imported debate, each imported participant keeps their
-    Pol.is number and anyone who joined later is numbered after the largest of them."""
-    imported = [external for _pid, _user, external in participants if external is not None]
-    following = max(imported) + 1 if imported else 0
-    numbers = {}
-    for _pid, user_id, external in participants:
-        if external is None:
-            external, following = following, following + 1
-        numbers[user_id] = external
-    return numbers
+class Numbering:
+    """The two numberings of one debate's downloads (see the module's docstring).
+
+    Voters: an imported participant keeps their Pol.is number; any other participant with a
+    public record is numbered after the largest of them, in an order drawn from the site's
+    secret key and the debate, so the numbers say nothing of when anyone joined. Authors:
+    numbered after every voter number, in the order of their first readable argument, so
+    no author number is ever a voter number."""
+
+    def __init__(self, debate: Debate, people: list[Person]):
+        imported = [p.external_id for p in people if p.external_id is not None]
+        following = max(imported) + 1 if imported else 0
+        native = sorted(
+            (p for p in people if p.external_id is None and p.row), key=_shuffle_key(debate)
+        )
+        self.voters = {p.user_id: p.external_id for p in people if p.external_id is not None}
+        for number, person in enumerate(native, start=following):
+            self.voters[person.user_id] = number
+        self._imported = {p.user_id for p in people if p.external_id is not None}
+        self._next_author = max(self.voters.values(), default=-1) + 1
+        self._authors: dict[int, int] = {}
+
+    def author(self, user_id: int, readable: bool) -> int | None:
+        """The author number of `user_id`, or None where no author may show (an argument
+        hidden, flagged or deleted: the pages do not name its author either)."""
+        if user_id in self._imported:
+            return self.voters[user_id]
+        if not readable:
+            return None
+        if user_id not in self._authors:
+            self._authors[user_id] = self._next_author
+            self._next_author += 1
+        return self._authors[user_id]
+
+
+def _shuffle_key(debate: Debate):
+    secret = current_app.secret_key
+    secret = secret.encode() if isinstance(secret, str) else secret
+    salt = hmac.new(secret, f"deliberate voter numbers {debate.id}".encode(), hashlib.sha256)
+
+    def key(person: Person) -> bytes:
+        return hmac.new(salt.digest(), str(person.participant_id).encode(), hashlib.sha256).digest()
+
+    return key
+
+
+def rows_published(debate: Debate) -> bool:
+    """Votes row by row: once the debate is closed (an imported conversation is closed)."""
+    return debate.phase is Phase.CLOSED
 
 
 def comment_number(argument_id: int, external_id: int | None, offset: int | None) -> int:
@@ -174,12 +254,13 @@ def _arguments(debate: Debate, *, pseudonyms: bool = False):
 
 def argument_graph(debate: Debate, url: str | None = None) -> dict:
     """The whole tree as JSON-ready data: what the public tree shows, node by node."""
-    numbers = participant_numbers(debate)
+    numbering = Numbering(debate, _people(debate))
     named = debate.export_pseudonyms
     arguments = []
     for row in _arguments(debate, pseudonyms=named):
         status = _status(row.visibility, row.deleted_at)
-        author = None if status == "deleted" else numbers.get(row.author_id)
+        readable = status in ("shown", "collapsed")
+        author = numbering.author(row.author_id, readable)
         item = {
             "id": row.id,
             "parent_id": row.parent_id,
@@ -193,9 +274,9 @@ def argument_graph(debate: Debate, url: str | None = None) -> dict:
             "author": author,
         }
         if named:
-            item["author_pseudonym"] = None if author is None else row.pseudonym
+            item["author_pseudonym"] = row.pseudonym if readable else None
         arguments.append(item)
-    shown, _rest = community_counts(debate)
+    counts = cache.published_counts(debate)
     return {
         "format": GRAPH_FORMAT,
         "version": GRAPH_VERSION,
@@ -208,7 +289,7 @@ def argument_graph(debate: Debate, url: str | None = None) -> dict:
             "results_version": debate.results_version,
         },
         "arguments": arguments,
-        "communities": [{"name": name, "participants": count} for name, count in shown],
+        "communities": counts["communities"],
     }
 
 
@@ -225,13 +306,21 @@ def polis_time(moment: datetime) -> tuple[int, str]:
     return round(m.timestamp() * 1000), text
 
 
+def neutralise(cell):
+    """A text cell a spreadsheet shows as written: one quote in front of a formula's start,
+    or of a quote that precedes one (so that taking one quote off always gives the text
+    back: polis/files.py `restore`). Numbers stay numbers: a vote of -1 is not a formula."""
+    return "'" + cell if isinstance(cell, str) and files.needs_quote(cell) else cell
+
+
 def csv_chunks(header: Iterable, rows: Iterable[Iterable]) -> Iterator[str]:
-    """CSV text (Pol.is's \\n line ends), CHUNK rows at a time."""
+    """CSV text (Pol.is's \\n line ends), CHUNK rows at a time; every field quoted where
+    needed, and every text cell neutralised."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
     for n, row in enumerate(rows, 1):
-        writer.writerow(row)
+        writer.writerow([neutralise(cell) for cell in row])
         if n % CHUNK == 0:
             yield buffer.getvalue()
             buffer.seek(0)
@@ -241,19 +330,19 @@ def csv_chunks(header: Iterable, rows: Iterable[Iterable]) -> Iterator[str]:
 
 def comments_csv(debate: Debate) -> Iterator[str]:
     """Every listed argument, at every depth, as a Pol.is comment (the graph has the tree)."""
-    numbers = participant_numbers(debate)
+    numbering = Numbering(debate, _people(debate))
 
     def rows():
         for row in _arguments(debate):
             status = _status(row.visibility, row.deleted_at)
-            author = "" if status == "deleted" else numbers.get(row.author_id, "")
+            author = numbering.author(row.author_id, status in ("shown", "collapsed"))
             moderated = MODERATED[status]
             if status == "shown" and row.unreviewed:
                 moderated = 0  # imported from Pol.is, where nobody had reviewed it
             yield (
                 *polis_time(row.created_at),
                 comment_number(row.id, row.external_id, row.imported_max),
-                author,
+                "" if author is None else author,
                 row.agree_count,
                 row.disagree_count,
                 moderated,
@@ -264,11 +353,11 @@ def comments_csv(debate: Debate) -> Iterator[str]:
 
 
 def _votes(debate: Debate):
-    """The votes on listed arguments, by time."""
+    """The votes on listed arguments, argument by argument."""
     return db.session.execute(
         select(
-            ArgumentVote.updated_at,
             ArgumentVote.argument_id,
+            ArgumentVote.updated_at,
             ArgumentVote.user_id,
             ArgumentVote.value,
             Argument.external_id,
@@ -276,20 +365,32 @@ def _votes(debate: Debate):
         )
         .join(Argument, Argument.id == ArgumentVote.argument_id)
         .where(Argument.debate_id == debate.id, _listed)
-        .order_by(ArgumentVote.updated_at, ArgumentVote.id),
+        .order_by(ArgumentVote.argument_id),
         execution_options={"yield_per": CHUNK},
     )
 
 
+def _day(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
 def votes_csv(debate: Debate) -> Iterator[str]:
-    """Every vote as it stands now (a changed vote counts once, at its last change), by time:
-    1 agree, -1 disagree, 0 pass."""
-    numbers = participant_numbers(debate)
+    """Every vote of the participants with a public record, as it stands now (a changed
+    vote counts once), argument by argument and by voter number: 1 agree, -1 disagree, 0
+    pass. A native participant's vote is dated to its day (its hour could be matched with a
+    moment someone was seen voting); an imported one keeps its Pol.is time."""
+    people = _people(debate)
+    numbers = Numbering(debate, people).voters
+    imported = {p.user_id for p in people if p.external_id is not None}
 
     def rows():
-        for when, argument_id, user_id, value, external_id, offset in _votes(debate):
-            if user_id in numbers:
-                comment = comment_number(argument_id, external_id, offset)
+        for _argument, votes in groupby(_votes(debate), key=lambda vote: vote.argument_id):
+            kept = [vote for vote in votes if vote.user_id in numbers]
+            for _id, when, user_id, value, external_id, offset in sorted(
+                kept, key=lambda vote: numbers[vote.user_id]
+            ):
+                when = when if user_id in imported else _day(when)
+                comment = comment_number(_id, external_id, offset)
                 yield (*polis_time(when), comment, numbers[user_id], value)
 
     return csv_chunks(VOTES_HEADER, rows())
@@ -298,12 +399,14 @@ def votes_csv(debate: Debate) -> Iterator[str]:
 def participants_votes_csv(
     debate: Debate, groups: Mapping[int, int] | None = None
 ) -> Iterator[str]:
-    """One row per participant who voted or wrote, one column per comment (1 agree, -1
-    disagree, 0 pass, empty: no vote); `n-votes` counts passes too, as in Pol.is.
-    `groups`: Participant.id -> opinion group, from the results analysis."""
+    """One row per participant with a public record who voted or wrote, by voter number,
+    one column per comment (1 agree, -1 disagree, 0 pass, empty: no vote); `n-votes` counts
+    passes too, as in Pol.is. `groups`: Participant.id -> opinion group, from the results
+    analysis."""
     groups = groups or {}
-    participants = _participants(debate)
-    numbers = _numbers(participants)
+    people = _people(debate)
+    numbers = Numbering(debate, people).voters
+    rows_of = sorted((p for p in people if p.user_id in numbers), key=lambda p: numbers[p.user_id])
     listed = db.session.execute(
         select(Argument.id, Argument.author_id, Argument.deleted_at, Argument.external_id)
         .where(Argument.debate_id == debate.id, _listed)
@@ -320,35 +423,38 @@ def participants_votes_csv(
     header = [comment_number(row.id, row.external_id, offset) for row in listed]
 
     def rows():
-        # Votes come ordered by voter, in participant order, so one row is held at a time.
-        ballots = groupby(_ballots(debate), key=lambda vote: vote.participant_id)
-        voter, ballot = next(ballots, (None, ()))
-        for participant_id, user_id, _external in participants:
-            cells = [""] * len(comment_ids)
-            if participant_id == voter:
-                for vote in ballot:
+        # CHUNK people at a time, their votes in one query: memory stays bounded.
+        for start in range(0, len(rows_of), CHUNK):
+            chunk = rows_of[start : start + CHUNK]
+            ballots: dict[int, list] = {}
+            for vote in _ballots(debate, [p.participant_id for p in chunk]):
+                ballots.setdefault(vote.participant_id, []).append(vote)
+            for person in chunk:
+                cells = [""] * len(comment_ids)
+                for vote in ballots.get(person.participant_id, ()):
                     cells[column[vote.argument_id]] = vote.value
-                voter, ballot = next(ballots, (None, ()))
-            agree, disagree = cells.count(1), cells.count(-1)
-            n_votes = len(cells) - cells.count("")
-            n_comments = written.get(user_id, 0)
-            if n_votes or n_comments:
-                group = groups.get(participant_id, "")
-                number = numbers[user_id]
-                yield (number, group, n_comments, n_votes, agree, disagree, *cells)
+                agree, disagree = cells.count(1), cells.count(-1)
+                n_votes = len(cells) - cells.count("")
+                n_comments = written.get(person.user_id, 0)
+                if n_votes or n_comments:
+                    group = groups.get(person.participant_id, "")
+                    number = numbers[person.user_id]
+                    yield (number, group, n_comments, n_votes, agree, disagree, *cells)
 
     return csv_chunks([*MATRIX_HEADER, *header], rows())
 
 
-def _ballots(debate: Debate):
-    """The votes on listed arguments, voter by voter in participant order."""
+def _ballots(debate: Debate, participant_ids: list[int]):
+    """The votes on listed arguments of these participants."""
     return db.session.execute(
         select(Participant.id.label("participant_id"), ArgumentVote.argument_id, ArgumentVote.value)
         .join(ArgumentVote, ArgumentVote.user_id == Participant.user_id)
         .join(Argument, Argument.id == ArgumentVote.argument_id)
-        .where(Participant.debate_id == debate.id, Argument.debate_id == debate.id, _listed)
-        .order_by(Participant.id, ArgumentVote.argument_id),
-        execution_options={"yield_per": CHUNK},
+        .where(
+            Participant.id.in_(participant_ids),
+            Argument.debate_id == debate.id,
+            _listed,
+        )
     )
 
 
@@ -366,10 +472,11 @@ def read_polis_matrix(text: str) -> dict[tuple[int, int], int]:
 
 
 def moderation_log_csv(debate: Debate) -> Iterator[str]:
-    """The public moderation log, oldest first, with the columns its page shows."""
+    """The public moderation log, oldest first, with the columns its page shows: each entry
+    as the page writes it (log.sentence) and its date, in the reader's language, then the
+    same entry field by field (the action's code too, for programs)."""
     actor, subject = aliased(User), aliased(User)
-    with force_locale("en"):
-        labels = {key: str(label) for key, label in ACTIONS.items()}
+    labels = {key: str(label) for key, label in ACTIONS.items()}
     result = db.session.execute(
         select(
             LogEntry.created_at,
@@ -387,18 +494,30 @@ def moderation_log_csv(debate: Debate) -> Iterator[str]:
         .order_by(LogEntry.id),
         execution_options={"yield_per": CHUNK},
     )
-    rows = (
-        (
+
+    def row(when, action, actor_name, role, subject_name, rule, reason, argument_id):
+        line = Line(
+            actor_name if names_actor(role) else None,
+            role,
+            action,
+            rule,
+            reason,
+            subject_name if names_subject(action) else None,
+        )
+        return (
             when.isoformat(timespec="seconds"),
+            format_datetime(when, "medium"),
+            sentence(line),
             action,
             labels.get(action, action),
-            actor_name or "",
+            line.actor or "",
             role,
-            subject_name or "",
+            line.subject or "",
             rule or "",
-            reason,
+            detail(action, reason),
             argument_id or "",
         )
-        for when, action, actor_name, role, subject_name, rule, reason, argument_id in result
-    )
-    return csv_chunks(LOG_HEADER, rows)
+
+    # A generator, like the other CSVs: the query runs while the response streams. Run at
+    # once, its server-side cursor (PostgreSQL) would be gone with the view's transaction.
+    yield from csv_chunks(LOG_HEADER, (row(*values) for values in result))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey
+from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -23,6 +23,9 @@ class DebateResult(db.Model):
     seconds: Mapped[float] = mapped_column(Float)
     #: The public figures (what the report and /api/v1/debates/<slug>/results show).
     figures: Mapped[dict] = mapped_column(JSON)
+    #: Their public counts alone (figures["counts"] and the analysis version), which the
+    #: debate page reads on every view without loading the whole figures.
+    counts: Mapped[dict] = mapped_column(JSON, default=dict)
     #: Participant id -> opinion group, for exports only: never shown or served as is.
     groups: Mapped[dict] = mapped_column(JSON)
 
@@ -30,3 +33,17 @@ class DebateResult(db.Model):
         CheckConstraint("version >= 0", name="version_not_negative"),
         CheckConstraint("seconds >= 0", name="seconds_not_negative"),
     )
+
+
+class PendingChange(db.Model):
+    """A participant whose private choices (a vote, a position, a declared community) changed
+    since the debate's figures were last computed: the figures wait for a batch of them
+    (results/release.py). One row per person, whatever they changed and how often."""
+
+    __tablename__ = "pending_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    debate_id: Mapped[int] = mapped_column(ForeignKey("debate.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+
+    __table_args__ = (UniqueConstraint("debate_id", "user_id"),)
