@@ -39,7 +39,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from .accounts import models as _account_models  # noqa: F401 - registers the tables
     from .agreements import models as _agreement_models  # noqa: F401 - registers the tables
+    from .groups import models as _group_models  # noqa: F401 - registers the tables
     from .invitations import models as _invitation_models  # noqa: F401 - registers the tables
+    from .mailings import models as _mailing_models  # noqa: F401 - registers the tables
     from .moderation import models as _moderation_models  # noqa: F401 - registers the tables
     from .results import models as _results_models  # noqa: F401 - registers the tables
 
@@ -70,7 +72,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .agreements.views import bp as agreements_bp
     from .api.views import bp as api_bp
     from .debates.views import bp as debates_bp
+    from .groups.code_views import bp as codes_bp
+    from .groups.views import bp as groups_bp
     from .invitations.views import bp as invitations_bp
+    from .mailings.views import bp as mailings_bp
     from .main.views import bp as main_bp
     from .moderation.review_views import bp as review_bp
     from .moderation.views import bp as moderation_bp
@@ -86,9 +91,12 @@ def create_app(test_config: dict | None = None) -> Flask:
         review_bp,
         agreements_bp,
         invitations_bp,
+        groups_bp,
+        codes_bp,
         results_bp,
         api_bp,
         privacy_bp,
+        mailings_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

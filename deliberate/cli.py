@@ -139,11 +139,19 @@ def run_gunicorn(host: str, port: int, workers: int) -> None:
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
 def worker_command(burst):
-    """Compute debates' results queued on Redis (DELIBERATE_REDIS_URL)."""
+    """Compute debates' results queued on Redis (DELIBERATE_REDIS_URL), and send due
+    notification mail every DELIBERATE_MAIL_INTERVAL seconds."""
     from . import create_app
+    from .mailings.delivery import MailLoop
     from .results.jobs import work
 
-    work(create_app(), burst=burst)
+    app = create_app()
+    mail = MailLoop(app, app.config["MAIL_INTERVAL"])
+    if burst:
+        mail.run_once()
+    elif app.config["MAIL_INTERVAL"] > 0:
+        mail.start()  # a thread beside the jobs: a long analysis does not hold mail back
+    work(app, burst=burst)
 
 
 def register(app) -> None:

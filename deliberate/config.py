@@ -100,6 +100,9 @@ def load_config(instance_path: str) -> dict:
         # Mail (accounts/mail.py): smtp://user:password@host:587 (STARTTLS) or smtps://...:465.
         "SMTP_URL": os.environ.get("DELIBERATE_SMTP_URL") or None,
         "MAIL_FROM": os.environ.get("DELIBERATE_MAIL_FROM") or "Deliberate <no-reply@localhost>",
+        # Without Redis, each server process sends due notification mail every this many
+        # seconds (deliberate/mailings/delivery.py); with it, `deliberate worker` does. 0: off.
+        "MAIL_INTERVAL": mail_interval(),
         # The site's address for links in mails (https://debate.example.org); without it
         # they use the address of the request that sent them.
         "PUBLIC_URL": os.environ.get("DELIBERATE_PUBLIC_URL") or None,
@@ -132,12 +135,14 @@ def load_config(instance_path: str) -> dict:
 
 
 def two_step_for() -> str:
-    """DELIBERATE_TWO_STEP_FOR: who must use two-step login, "staff" (default) or "admins"."""
-    value = (os.environ.get("DELIBERATE_TWO_STEP_FOR") or "staff").strip().lower()
-    if value not in ("staff", "admins"):
+    """DELIBERATE_TWO_STEP_FOR: who must use two-step login, "private" (default), "staff" or
+    "admins" (rules.act_without_second_factor says who each means)."""
+    value = (os.environ.get("DELIBERATE_TWO_STEP_FOR") or "private").strip().lower()
+    if value not in ("private", "staff", "admins"):
         raise ConfigError(
-            f"DELIBERATE_TWO_STEP_FOR must be 'staff' (site admins, organisers and mediators) "
-            f"or 'admins' (site admins only), not {value!r}."
+            "DELIBERATE_TWO_STEP_FOR must be 'private' (site admins, group admins and "
+            "facilitators, and the organisers and mediators of private debates), 'staff' "
+            f"(also those of every debate) or 'admins' (site admins only), not {value!r}."
         )
     return value
 
@@ -155,6 +160,21 @@ def rate_limit(name: str, default: str) -> str:
             f"{name} must read like '20 per minute;200 per hour', not {value!r}."
         ) from None
     return value
+
+
+def mail_interval() -> float:
+    """DELIBERATE_MAIL_INTERVAL: seconds between rounds of notification mail (default 60;
+    0 sends none from this process; tests use a fraction of a second)."""
+    value = (os.environ.get("DELIBERATE_MAIL_INTERVAL") or "60").strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1
+    if not 0 <= seconds <= 86400:
+        raise ConfigError(
+            f"DELIBERATE_MAIL_INTERVAL must be a number of seconds from 0 to 86400, not {value!r}."
+        )
+    return seconds
 
 
 def purge_days() -> int:

@@ -74,8 +74,9 @@ def is_read() -> bool:
 
 
 def read_or_arriving() -> bool:
-    """Reads, and a workshop's steps in through an invitation (limited per invitation)."""
-    if is_read():
+    """Reads, a workshop's steps in through an invitation (limited per invitation), and
+    access codes used (limited by their failures, groups/code_views.py)."""
+    if is_read() or request.endpoint == "codes.redeem":
         return True
     from .invitations.services import arriving  # it needs the models, which need `db`
 

@@ -33,8 +33,9 @@ def register(app: Flask) -> None:
 
 
 def unindexed_if_unlisted(debate: Debate) -> None:
-    """An unlisted debate's pages (and API answers) are for the people given its link."""
-    if debate.audience is Audience.UNLISTED:
+    """An unlisted debate's pages (and API answers) are for the people given its link, a
+    private one's for its members and guests: neither belongs in a search engine."""
+    if debate.audience is not Audience.PUBLIC:
         g.noindex = True
 
 

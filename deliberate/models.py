@@ -90,11 +90,14 @@ class GroupMethod(enum.StrEnum):
 
 
 class Audience(enum.StrEnum):
-    """Who finds a debate: everyone (listed on the home page and in the API's list), or only
-    people given its link (listed nowhere, and search engines asked not to index it)."""
+    """Who finds a debate: everyone (listed on the home page and in the API's list); only
+    people given its link (listed nowhere, and search engines asked not to index it); or,
+    private, only its group's members and the people it invited (to anyone else it does
+    not exist: the same 404 as a missing debate, everywhere)."""
 
     PUBLIC = "public"
     UNLISTED = "unlisted"
+    PRIVATE = "private"
 
 
 class DebateFormat(enum.StrEnum):
@@ -181,14 +184,15 @@ class User(UserMixin, db.Model):
     __table_args__ = (
         CheckConstraint("length(pseudonym) >= 3", name="pseudonym_length"),
         CheckConstraint("email LIKE '%_@_%'", name="email_shape"),
-        # An account either can log in (email, password, unique pseudonym) or cannot.
+        # An account either can log in (password, unique pseudonym; an email unless it came
+        # in with an access code) or cannot (no password, no unique pseudonym, no email).
         CheckConstraint(
             "(email IS NULL AND password_hash IS NULL AND pseudonym_key IS NULL)"
-            " OR (email IS NOT NULL AND password_hash IS NOT NULL AND pseudonym_key IS NOT NULL)",
+            " OR (password_hash IS NOT NULL AND pseudonym_key IS NOT NULL)",
             name="login_fields_together",
         ),
         CheckConstraint(
-            "email IS NULL OR (NOT is_imported AND deleted_at IS NULL)",
+            "password_hash IS NULL OR (NOT is_imported AND deleted_at IS NULL)",
             name="no_login_when_imported_or_deleted",
         ),
     )
@@ -216,6 +220,10 @@ class Debate(db.Model):
     )
     group_method: Mapped[GroupMethod] = mapped_column(
         str_enum(GroupMethod, "group_method"), default=GroupMethod.CURRENT
+    )
+    #: The group running the debate (deliberate/groups), or None.
+    group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("group_space.id", ondelete="RESTRICT"), index=True
     )
     #: Markdown source and its sanitised HTML, rendered once on write.
     background: Mapped[str] = mapped_column(Text, default="")

@@ -94,9 +94,11 @@ def plain_query(args) -> bool:
 def page_of(slug: str, path: str, args, locale: str, config, state=None):
     """The cache key, ETag and lifetime of a debate's page as shown to signed-out readers,
     from the debate's version (one query, or `state`: that row, read already); None for a
-    page that must be rendered afresh (a missing debate, a draft, a phase change due now)."""
+    page that must be rendered afresh (a missing debate, a draft, a private debate, a phase
+    change due now). A private debate is never cached: a page kept while it was public must
+    not outlive the organiser's choice."""
     row = db.session.execute(STATE, {"slug": slug}).first() if state is None else state
-    if row is None or row.phase == Phase.DRAFT:
+    if row is None or row.phase == Phase.DRAFT or Audience(row.audience) is Audience.PRIVATE:
         return None
     now = utcnow()
     if row.next_phase_at is not None and row.next_phase_at <= now:

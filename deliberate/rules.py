@@ -14,7 +14,7 @@ from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 
 from .errors import DebateClosed, DomainError, NotAllowed, NotFound, RateLimited, WrongPhase
-from .models import MAX_DEPTH, Argument, Debate, Participant, Phase, User, utcnow
+from .models import MAX_DEPTH, Argument, Audience, Debate, Participant, Phase, User, utcnow
 
 Refusal = DomainError | None
 
@@ -54,6 +54,11 @@ class Standing:
     sanctions: tuple = ()
     #: The community a mediator represents (None: independent).
     mediator_community_id: int | None = None
+    #: Their role in the debate's group (or in the group itself): "admin", "facilitator",
+    #: "member"; None when they are not in it.
+    group_role: str | None = None
+    #: They came in through one of the debate's invitation links.
+    invited: bool = False
 
     def sanctioned(self, kind: str):
         return next((s for s in self.sanctions if s.kind == kind), None)
@@ -82,6 +87,19 @@ class Standing:
     @property
     def manages(self) -> bool:
         return self.is_organiser or self.is_admin
+
+    @property
+    def runs_group(self) -> bool:
+        """A group admin or facilitator: starts the group's debates, hands out codes."""
+        return self.group_role in ("admin", "facilitator")
+
+    @property
+    def admitted(self) -> bool:
+        """Let into a private debate: its group's members, the people it invited or who
+        joined it, the people running it, site admins."""
+        return bool(
+            self.is_admin or self.roles or self.participant or self.group_role or self.invited
+        )
 
 
 # --- the site -------------------------------------------------------------------------------
@@ -115,35 +133,126 @@ def read_site_log(who: Standing) -> Refusal:
 
 
 #: Who must use two-step login (the site's setting DELIBERATE_TWO_STEP_FOR).
-TWO_STEP_FOR = ("staff", "admins")
+TWO_STEP_FOR = ("private", "staff", "admins")
 
 
-def act_without_second_factor(who: Standing, required_of: str = "staff") -> Refusal:
-    """Staff (site admins, organisers, mediators) hide, sanction and read what others cannot,
-    so their accounts need two-step login before they act ("staff"; a site may ask it of its
-    site admins only: "admins"). Asked for each request with the standing it concerns
-    (accounts.views.request_standing): a site admin everywhere; an organiser or mediator in
-    the debates where they hold that role (accepted), so someone appointed in one debate
-    still reads and takes part in the others as anyone does."""
+def act_without_second_factor(
+    who: Standing, required_of: str = "private", private: bool = False
+) -> Refusal:
+    """Staff hide, sanction and read what others cannot, so their accounts need two-step
+    login before they act. Asked for each request with the standing it concerns
+    (accounts.views.request_standing), `private` when it concerns a private debate:
+    - "private" (the default): site admins everywhere; organisers and mediators in their
+      private debates, where people at most risk take part; group admins and facilitators
+      on their group's pages (they hand out codes that open members' accounts);
+    - "staff": also organisers and mediators in every debate they run;
+    - "admins": site admins only.
+    Someone appointed in one debate still reads and takes part in the others as anyone does."""
     if not who.signed_in or who.user.totp_secret:
         return None
-    if who.is_admin or (required_of == "staff" and who.is_staff):
+    if who.is_admin:
+        return NotAllowed(STAFF_NEED_A_SECOND_FACTOR)
+    runs_debate = who.is_organiser or who.is_mediator
+    if required_of == "staff" and (runs_debate or who.runs_group):
+        return NotAllowed(STAFF_NEED_A_SECOND_FACTOR)
+    if required_of == "private" and ((private and runs_debate) or who.runs_group):
         return NotAllowed(STAFF_NEED_A_SECOND_FACTOR)
     return None
+
+
+# --- groups --------------------------------------------------------------------------------
+
+GROUP_ADMINS_ONLY = _l("Only the group's admins can do this.")
+GROUP_RUNNERS_ONLY = _l("Only the group's admins and facilitators can do this.")
+
+
+class GroupSuspended(NotAllowed):
+    default_message = _l("Site administrators suspended this group: it starts nothing new.")
+
+
+def start_group(who: Standing) -> Refusal:
+    return None if who.signed_in else NotAllowed(LOGIN_REQUIRED)
+
+
+def manage_members(who: Standing, group) -> Refusal:
+    """Add and remove members, change roles, keep the pool of trusted mediators: the
+    group's admins (and site admins, for a group that lost its last admin)."""
+    if not who.signed_in:
+        return NotAllowed(LOGIN_REQUIRED)
+    if who.is_admin or who.group_role == "admin":
+        return None
+    return NotAllowed(GROUP_ADMINS_ONLY)
+
+
+def read_group_log(who: Standing, group) -> Refusal:
+    """Who joined, left and changed role, and who handed out codes: for the group's members
+    (and site admins); to anyone else the log is not there."""
+    return None if who.group_role or who.is_admin else NotFound()
+
+
+def see_members(who: Standing, group) -> Refusal:
+    """The member list names pseudonyms only, and only to the group's own members."""
+    return read_group_log(who, group)
+
+
+def issue_access_codes(who: Standing, group) -> Refusal:
+    """Code sheets for a workshop: the group's admins and facilitators."""
+    if not who.signed_in:
+        return NotAllowed(LOGIN_REQUIRED)
+    if not who.runs_group:
+        return NotAllowed(GROUP_RUNNERS_ONLY)
+    return GroupSuspended() if group.suspended else None
+
+
+def issue_recovery_code(who: Standing, group, person: User, person_role: str | None) -> Refusal:
+    """A member without an email address who lost their password gets a new code from a
+    facilitator of their group. Never for an account with an email (it resets its own
+    password by mail), nor for an admin's or facilitator's (a facilitator must not be able
+    to take over a peer's powers), nor for oneself."""
+    refusal = issue_access_codes(who, group)
+    if refusal:
+        return refusal
+    if person.id == who.user.id:
+        return NotAllowed(_l("You cannot issue a recovery code for yourself."))
+    if person_role is None:
+        return NotAllowed(_l("Recovery codes are only for the group's own members."))
+    if person_role != "member":
+        return NotAllowed(_l("Admins and facilitators recover their account otherwise."))
+    if person.email:
+        return NotAllowed(_l("This person has an email address: they reset their password."))
+    return None
+
+
+def suspend_group(who: Standing, group) -> Refusal:
+    if not who.signed_in:
+        return NotAllowed(LOGIN_REQUIRED)
+    return None if who.is_admin else NotAllowed(_l("Only site administrators can do this."))
 
 
 # --- seeing and running a debate ------------------------------------------------------------
 
 
 def view_debate(who: Standing, debate: Debate) -> Refusal:
-    """Drafts are seen only by those preparing them; to anyone else they do not exist."""
-    if debate.is_public or who.manages or who.is_mediator:
+    """Drafts are seen only by those preparing them (its organisers and mediators, the
+    admins and facilitators of its group); a private debate only by the people it admits.
+    To anyone else they do not exist: the same 404 as a missing debate."""
+    if debate.audience is Audience.PRIVATE and not who.admitted:
+        return NotFound()
+    if debate.is_public or who.manages or who.is_mediator or who.runs_group:
         return None
     return NotFound()
 
 
-def start_debate(who: Standing) -> Refusal:
-    return None if who.signed_in else NotAllowed(LOGIN_REQUIRED)
+def start_debate(who: Standing, group=None) -> Refusal:
+    """Anyone signed in starts a debate of their own; a group's debates are started by its
+    admins and facilitators, while the group is not suspended."""
+    if not who.signed_in:
+        return NotAllowed(LOGIN_REQUIRED)
+    if group is None:
+        return None
+    if not who.runs_group:
+        return NotAllowed(GROUP_RUNNERS_ONLY)
+    return GroupSuspended() if group.suspended else None
 
 
 def manage_debate(who: Standing, debate: Debate) -> Refusal:

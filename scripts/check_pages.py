@@ -7,7 +7,9 @@ DIR/node_modules (default .ci/tools; `npm install --prefix .ci/tools vnu-jar axe
 as .ci/run does). Builds a seeded database in a temporary folder, serves the app on a free
 local port, and checks, for a signed-out reader, a signed-in visitor who has not joined, a
 participant and a mediator, in English and French: the home, debate, argument, report,
-agreement, moderation log, log-in, account, two-step set-up and invitation pages. vnu reads
+agreement, moderation log, log-in, account, two-step set-up and invitation pages, and a
+group's pages (its page, members, log and access codes, starting a group or a debate, and
+signing up with a code). vnu reads
 each page's HTML; axe runs in Chromium on the rendered page (the CSP is bypassed for axe's
 own script only). Exit 1 on any error or violation, each printed with its page.
 """
@@ -71,11 +73,15 @@ def build_site(folder: Path):
     from deliberate.accounts import services as accounts
     from deliberate.debates import services as debates
     from deliberate.extensions import db
+    from deliberate.groups import services as groups
+    from deliberate.groups.models import GroupRole
     from deliberate.invitations import services as invitations
     from deliberate.models import Debate, Position, User
     from deliberate.moderation import services as moderation
     from deliberate.moderation.models import Role
     from deliberate.seed import seed_demo
+
+    MEMBER = GroupRole.MEMBER
 
     for name in ("deliberate.requests", "werkzeug"):  # a line per request, from each
         logging.getLogger(name).setLevel(logging.WARNING)
@@ -106,6 +112,10 @@ def build_site(folder: Path):
             debates.standing(organiser, debate), debate, "Check workshop", 30, 7
         )
         people["invitation"] = invitation.link_path
+        mediator = db.session.query(User).filter_by(email=people["mediator"]).one()
+        group = groups.create(mediator, "Check group", "A group to check its pages.")
+        groups.add_member(groups.standing(mediator, group), group, "Check participant", MEMBER)
+        people["group"] = f"/g/{group.slug}"
         db.session.commit()
     return app, people
 
@@ -133,12 +143,19 @@ def signed_in(app, email: str):
 def fetch_pages(app, people) -> list[tuple[str, str, str]]:
     """(who, url + language, HTML) for every page and person."""
     invitation = people.pop("invitation")
+    group = people.pop("group")
     clients = {"reader": app.test_client()}
     clients |= {who: signed_in(app, email) for who, email in people.items()}
     pages = []
+    extra = {
+        "reader": ["/login", "/register", invitation, "/code", group],
+        "visitor": ["/groups/new", "/debates/new"],
+        "participant": [group, f"{group}/members", f"{group}/log"],
+        "mediator": [group, f"{group}/members", f"{group}/codes"],
+    }
     for who, client in clients.items():
         own = ["/account", "/account/two-factor"]
-        wanted = urls(app) + (["/login", "/register", invitation] if who == "reader" else own)
+        wanted = urls(app) + (extra[who] if who == "reader" else own + extra[who])
         for language in ("en", "fr"):
             client.get(f"/language/{language}")
             for url in wanted:

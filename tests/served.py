@@ -72,6 +72,8 @@ class Server:
             for key, value in os.environ.items()
             if key not in ("DELIBERATE_REDIS_URL", "DELIBERATE_TRUSTED_PROXIES")
         }
+        # No notification mail unless a test asks (tests/smtp.py: served_env).
+        env["DELIBERATE_MAIL_INTERVAL"] = "0"
         env.update(
             DELIBERATE_DATABASE_URL=self.database_url,
             DELIBERATE_INSTANCE_PATH=str(self.workdir / "instance"),

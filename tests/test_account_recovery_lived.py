@@ -64,6 +64,7 @@ def set_up_two_step(page) -> list[str]:
 
 def test_recovery_codes_an_admin_reset_and_an_unlisted_debate(app, browser, live_server):  # noqa: F811
     app.config["REQUIRE_STAFF_TOTP"] = True
+    app.config["TWO_STEP_FOR"] = "staff"
     accounts.register_user("Aminata K", "aminata@example.org", PASSWORD)
     admin = accounts.register_user("Site Admin", "admin@example.org", PASSWORD)
     admin.is_admin, admin.totp_secret = True, ADMIN_KEY

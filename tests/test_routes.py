@@ -53,8 +53,12 @@ from deliberate.agreements import services as agreements
 from deliberate.agreements.models import PointKind
 from deliberate.debates import services as debates
 from deliberate.extensions import db
+from deliberate.groups import codes as access_codes
+from deliberate.groups import services as groups
+from deliberate.groups.models import GroupRole
 from deliberate.invitations import services as invitations
-from deliberate.models import Phase, Position, Stance, User
+from deliberate.mailings import services as mailings
+from deliberate.models import Audience, Phase, Position, Stance, User
 from deliberate.moderation import review, sanctions
 from deliberate.moderation import services as moderation
 from deliberate.moderation.models import Role, SanctionKind
@@ -85,6 +89,7 @@ HELPERS = ("med2", "borg", "bmed2", "bpart")
 MOTION_A = "Should the town build a new well near the market?"
 MOTION_B = "Should the village plant trees along the river?"
 MOTION_C = "Should the district open a night school for adults?"
+MOTION_P = "Should the association ask the mayor for a footbridge?"
 
 
 @dataclass
@@ -336,6 +341,17 @@ def build_world(app, path, tmp_path) -> World:
     # Debate C: a draft, seen only by those preparing it.
     c = debates.start_debate(people["org"], MOTION_C, "")
     invitation = invitations.create(who("org", a), a, "Youth workshop", 30, 7)
+
+    # Group G: `org` is its admin, `med` a facilitator, `owner` a member; its debate P is
+    # private (org organises it), and B's organiser is in its pool of mediators.
+    g = groups.create(people["org"], "Riverside association", "Neighbours by the river.")
+    as_admin = groups.standing(people["org"], g)
+    groups.add_member(as_admin, g, "Mediator", GroupRole.FACILITATOR)
+    groups.add_member(as_admin, g, "Owner", GroupRole.MEMBER)
+    groups.add_mediator(as_admin, g, "B Organiser")
+    p = debates.start_debate(people["org"], MOTION_P, "", group=g, audience=Audience.PRIVATE)
+    moderation.change_phase(who("org", p), p, Phase.OPEN)
+    code_sheet, _codes = access_codes.issue_sheet(as_admin, g, "Riverside workshop", 2, 7)
     db.session.commit()
 
     world.ids = {
@@ -371,6 +387,9 @@ def build_world(app, path, tmp_path) -> World:
         "draft": c.slug,
         "draft_id": c.id,
         "invitation_link": invitation.id,
+        "group": g.slug,
+        "private": p.slug,
+        "code_sheet": code_sheet.id,
         "invitation_token": invitation.token,
         **{f"{key}_id": user.id for key, user in people.items()},
     }
@@ -397,13 +416,15 @@ def build_world(app, path, tmp_path) -> World:
         "owner", "POST", "/account/email", {"email": "owner2@example.org", "password": PASSWORD}
     )
     world.ids["email_link"] = mailed_link(app, "owner2@example.org")
+    # The one-click link of a mail to the owner about replies.
+    world.ids["unsubscribe_token"] = mailings.unsubscribe_token(world.ids["owner_id"], "replies")
 
     # The deleted account goes after it logged in: its client keeps the old cookie.
     privacy.delete_account(db.session.get(User, world.ids["deleted_id"]))
     db.session.commit()
 
     # The report's figures are computed once, so that reading them writes nothing.
-    for url in ("/d/{slug}/report", "/d/{draft}/report"):
+    for url in ("/d/{slug}/report", "/d/{draft}/report", "/d/{private}/report"):
         world.send("org", "GET", url)
     world.snapshot()
     return world
@@ -749,6 +770,72 @@ ROUTES = {
         None,
     ),
     "invitation": ("invitations.landing", "GET", "/i/{invitation_token}", None),
+    "private debate": ("debates.debate", "GET", "/d/{private}", None),
+    "private report": ("results.report", "GET", "/d/{private}/report", None),
+    "new group": ("groups.new", "GET", "/groups/new", None),
+    "new group!": (
+        "groups.new",
+        "POST",
+        "/groups/new",
+        {"name": "Youth council", "description": ""},
+    ),
+    "group": ("groups.group", "GET", "/g/{group}", None),
+    "group members": ("groups.members", "GET", "/g/{group}/members", None),
+    "add member!": (
+        "groups.add_member",
+        "POST",
+        "/g/{group}/members",
+        {"member-pseudonym": "Visitor", "member-role": "member"},
+    ),
+    "member role!": (
+        "groups.change_role",
+        "POST",
+        "/g/{group}/members/{owner_id}/role",
+        {"role": "facilitator"},
+    ),
+    "remove member!": ("groups.remove_member", "POST", "/g/{group}/members/{owner_id}/remove", {}),
+    "add pool mediator!": (
+        "groups.add_mediator",
+        "POST",
+        "/g/{group}/mediators",
+        {"mediator-pseudonym": "Visitor"},
+    ),
+    "remove pool mediator!": (
+        "groups.remove_mediator",
+        "POST",
+        "/g/{group}/mediators/{borg_id}/remove",
+        {},
+    ),
+    "group log": ("groups.log", "GET", "/g/{group}/log", None),
+    "suspend group": ("groups.suspend", "GET", "/g/{group}/suspension", None),
+    "suspend group!": ("groups.suspend", "POST", "/g/{group}/suspension", {"reason": "Threats."}),
+    "unsuspend group!": ("groups.unsuspend", "POST", "/g/{group}/suspension/end", {}),
+    "access codes": ("codes.sheets", "GET", "/g/{group}/codes", None),
+    "access codes!": (
+        "codes.issue",
+        "POST",
+        "/g/{group}/codes",
+        {"label": "Elders' workshop", "size": "2", "days": "7", "debate": ""},
+    ),
+    "revoke codes!": ("codes.revoke", "POST", "/g/{group}/codes/{code_sheet}/revoke", {}),
+    "recovery code!": (
+        "codes.recovery_code",
+        "POST",
+        "/g/{group}/members/{owner_id}/recovery-code",
+        {},
+    ),
+    "code": ("codes.redeem", "GET", "/code", None),
+    "code!": (
+        "codes.redeem",
+        "POST",
+        "/code",
+        {
+            "code": "ZZZZ-ZZZZ-ZZZZ",
+            "pseudonym": "Newcomer",
+            "password": "a long new password",
+            "confirm": "a long new password",
+        },
+    ),
     "invitation!": ("invitations.accept", "POST", "/i/{invitation_token}", {}),
     "inbox": ("review.inbox", "GET", "/inbox", None),
     "inbox!": ("review.inbox", "POST", "/inbox", {}),
@@ -778,6 +865,25 @@ ROUTES = {
         D + "/agreement/points/{point}/endorse",
         {"value": "1"},
     ),
+    "mail choices": ("mailings.preferences", "GET", "/account/notifications", None),
+    "mail choices!": (
+        "mailings.preferences",
+        "POST",
+        "/account/notifications",
+        {
+            "language": "fr",
+            **{category: "off" for category in ("replies", "decisions", "appointments")},
+            **{category: "daily" for category in ("cosign", "review", "phases", "agreements")},
+        },
+    ),
+    "unsubscribe": ("mailings.unsubscribe", "GET", "/mail/unsubscribe/{unsubscribe_token}", None),
+    "unsubscribe!": (
+        "mailings.unsubscribe",
+        "POST",
+        "/mail/unsubscribe/{unsubscribe_token}",
+        {"List-Unsubscribe": "One-Click"},
+    ),
+    "forged unsubscribe": ("mailings.unsubscribe", "GET", "/mail/unsubscribe/forged", None),
 }
 
 # fmt: off
@@ -923,6 +1029,33 @@ TABLE = {
     "settings!":                  (L,   403, 403, 403, 403, 403, 302, 302, 403, 403, L),
     "audience!":                  (L,   403, 403, 403, 403, 403, 302, 302, 403, 403, L),
     "invitations!":               (L,   403, 403, 403, 403, 403, 302, 302, 403, 403, L),
+    # Group G (org: admin, med: facilitator, owner: member) and its private debate P.
+    "private debate":             (404, 404, 200, 404, 200, 404, 200, 200, 404, 404, 404),
+    "private report":             (404, 404, 200, 404, 200, 404, 200, 200, 404, 404, 404),
+    "new group":                  LOGGED_IN_200,
+    "new group!":                 (L,   302, 302, 302, 302, 302, 302, 302, 302, 302, L),
+    "group":                      EVERYONE_200,
+    "group members":              (L,   404, 200, 404, 200, 404, 200, 200, 404, 404, L),
+    "add member!":                (L,   403, 403, 403, 403, 403, 302, 302, 403, 403, L),
+    "member role!":               (L,   403, 403, 403, 403, 403, 302, 302, 403, 403, L),
+    # Anyone may leave; only admins remove others (here: the owner).
+    "remove member!":             (L,   403, 302, 403, 403, 403, 302, 302, 403, 403, L),
+    "add pool mediator!":         (L,   403, 403, 403, 403, 403, 302, 302, 403, 403, L),
+    "remove pool mediator!":      (L,   403, 403, 403, 403, 403, 302, 302, 403, 403, L),
+    "group log":                  (L,   404, 200, 404, 200, 404, 200, 200, 404, 404, L),
+    "suspend group":              (L,   403, 403, 403, 403, 403, 403, 200, 403, 403, L),
+    "suspend group!":             (L,   403, 403, 403, 403, 403, 403, 302, 403, 403, L),
+    "unsuspend group!":           (L,   403, 403, 403, 403, 403, 403, 302, 403, 403, L),
+    # Access codes: the group's admins and facilitators (not site admins); to outsiders the
+    # pages are not there. The sheet is the answer to the POST.
+    "access codes":               (L,   404, 403, 404, 200, 404, 200, 403, 404, 404, L),
+    "access codes!":              (L,   404, 403, 404, 200, 404, 200, 403, 404, 404, L),
+    "revoke codes!":              (L,   404, 403, 404, 302, 404, 302, 403, 404, 404, L),
+    # The owner has an email (they reset their own password): no recovery code, for anyone.
+    "recovery code!":             (L,   404, 403, 404, 403, 404, 403, 403, 404, 404, L),
+    "code":                       EVERYONE_200,
+    # A code nobody issued: refused, whoever sends it.
+    "code!":                      (400, 400, 400, 400, 400, 400, 400, 400, 400, 400, 400),
     "invitation revoke!":         (L,   403, 403, 403, 403, 403, 302, 302, 403, 403, L),
     "invitation sheet":           (L,   403, 403, 403, 403, 403, 200, 200, 403, 403, L),
     # Anyone opens the link; whoever is signed in takes a seat and goes to the join form.
@@ -937,6 +1070,12 @@ TABLE = {
     "remove point!":              (L,   403, 403, 403, 302, 403, 403, 403, 403, 403, L),
     # A mute stops posts and votes, not answers to the agreement; a removal stops both.
     "endorse!":                   (L,   403, 302, 302, 403, 403, 403, 403, 302, 403, L),
+    "mail choices":               LOGGED_IN_200,
+    "mail choices!":              (L,   302, 302, 302, 302, 302, 302, 302, 302, 302, L),
+    # The signed link is the key, whoever holds it, with or without a session (RFC 8058).
+    "unsubscribe":                EVERYONE_200,
+    "unsubscribe!":               EVERYONE_200,
+    "forged unsubscribe":         (404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404),
 }
 # fmt: on
 
@@ -1319,10 +1458,7 @@ def test_the_inbox_is_ones_own(world):
     assert "Insults, once more." not in other and "Insults, once more." not in owner
     # Marking one's inbox read leaves everyone else's unread.
     assert world.send("med", "POST", "/inbox", {}).status_code == 302
-    read = {
-        (user_id, read_at is not None)
-        for _id, user_id, *_rest, read_at in world.dump()["notification"]
-    }
+    read = {(row.user_id, row.read_at is not None) for row in world.dump()["notification"]}
     assert (world.ids["med_id"], True) in read
     assert (world.ids["owner_id"], True) not in read
     assert (world.ids["owner_id"], False) in read

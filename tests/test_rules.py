@@ -424,31 +424,34 @@ SITE = {
     "see_emails": lambda w: rules.see_emails(w),
     "start": lambda w: rules.start_debate(w),
     "no_2fa": lambda w: rules.act_without_second_factor(w),
+    "no_2fa_private": lambda w: rules.act_without_second_factor(w, "private", private=True),
+    "no_2fa_staff": lambda w: rules.act_without_second_factor(w, "staff"),
     "no_2fa_admins": lambda w: rules.act_without_second_factor(w, "admins"),
     "reset_2fa": lambda w: rules.reset_second_factor(w, SOMEONE),
     "site_log": lambda w: rules.read_site_log(w),
 }
 
 # fmt: off
-#: An email is seen by its owner (on their own pages) and by site admins, nobody else. Staff
-#: (site admins, organisers, mediators) act only once they have two-step login; here nobody
-#: has it (see test_staff_with_a_second_factor_act); a site that asks it of its site admins
-#: only (DELIBERATE_TWO_STEP_FOR=admins) lets organisers and mediators act without it. Only
-#: site admins turn off someone's two-step login (never their own that way) and read the
-#: site log.
+#: An email is seen by its owner (on their own pages) and by site admins, nobody else. Who
+#: must have two-step login before acting (here nobody has it; see
+#: test_staff_with_a_second_factor_act) is the site's setting DELIBERATE_TWO_STEP_FOR:
+#: "private" (the default: site admins; organisers and mediators of a private debate, the
+#: column no_2fa_private; not of this public one, no_2fa), "staff" (every organiser and
+#: mediator) or "admins". Only site admins turn off someone's two-step login (never their
+#: own that way) and read the site log.
 SITE_TABLE = {
-    #               see_emails start  no_2fa no_2fa_admins reset_2fa site_log
-    "anonymous":   (403,       403,   "ok",  "ok",         403,      403),
-    "visitor":     (403,       "ok",  "ok",  "ok",         403,      403),
-    "participant": (403,       "ok",  "ok",  "ok",         403,      403),
-    "author":      (403,       "ok",  "ok",  "ok",         403,      403),
-    "organiser":   (403,       "ok",  403,   "ok",         403,      403),
-    "mediator":    (403,       "ok",  403,   "ok",         403,      403),
-    "xmed":        (403,       "ok",  "ok",  "ok",         403,      403),  # no role here
-    "admin":       ("ok",      "ok",  403,   403,          "ok",     "ok"),
-    "muted":       (403,       "ok",  "ok",  "ok",         403,      403),
-    "removed":     (403,       "ok",  "ok",  "ok",         403,      403),
-    "deleted":     (403,       403,   "ok",  "ok",         403,      403),
+    #               see_emails start  no_2fa no_2fa_private no_2fa_staff no_2fa_admins reset_2fa site_log
+    "anonymous":   (403,       403,   "ok",  "ok",          "ok",        "ok",         403,      403),
+    "visitor":     (403,       "ok",  "ok",  "ok",          "ok",        "ok",         403,      403),
+    "participant": (403,       "ok",  "ok",  "ok",          "ok",        "ok",         403,      403),
+    "author":      (403,       "ok",  "ok",  "ok",          "ok",        "ok",         403,      403),
+    "organiser":   (403,       "ok",  "ok",  403,           403,         "ok",         403,      403),
+    "mediator":    (403,       "ok",  "ok",  403,           403,         "ok",         403,      403),
+    "xmed":        (403,       "ok",  "ok",  "ok",          "ok",        "ok",         403,      403),
+    "admin":       ("ok",      "ok",  403,   403,           403,         403,          "ok",     "ok"),
+    "muted":       (403,       "ok",  "ok",  "ok",          "ok",        "ok",         403,      403),
+    "removed":     (403,       "ok",  "ok",  "ok",          "ok",        "ok",         403,      403),
+    "deleted":     (403,       403,   "ok",  "ok",          "ok",        "ok",         403,      403),
 }
 # fmt: on
 
@@ -462,9 +465,108 @@ def test_site_permission_table(app, role):
 @pytest.mark.parametrize("role", ["organiser", "mediator", "admin"])
 def test_staff_with_a_second_factor_act(app, role):
     who = ROLES[role]()
-    assert rules.act_without_second_factor(who) is not None
+    assert rules.act_without_second_factor(who, "staff") is not None
     who.user.totp_secret = "JBSWY3DPEHPK3PXP"
-    assert rules.act_without_second_factor(who) is None
+    assert rules.act_without_second_factor(who, "staff") is None
+
+
+# --- groups and private debates ---------------------------------------------------------------
+
+GROUP_ROLES = {
+    "anonymous": lambda: Standing(AnonymousUserMixin()),
+    "outsider": lambda: Standing(user(VISITOR)),
+    "member": lambda: Standing(user(PARTICIPANT), group_role="member"),
+    "facilitator": lambda: Standing(user(ORGANISER), group_role="facilitator"),
+    "group_admin": lambda: Standing(user(MEDIATOR), group_role="admin"),
+    "site_admin": lambda: Standing(user(ADMIN, admin=True)),
+}
+#: A member without an email address: whom a recovery code is for.
+NO_EMAIL = User(id=10**6 + 1, pseudonym="No Email", email=None)
+
+
+def group(suspended=False):
+    from deliberate.groups.models import Group
+
+    return Group(
+        id=1,
+        slug="g",
+        name="A group",
+        suspended_at=datetime(2026, 1, 1, tzinfo=UTC) if suspended else None,
+        suspension_reason="threats" if suspended else None,
+    )
+
+
+GROUP = {
+    "start_group": lambda w, g: rules.start_group(w),
+    "start_debate": lambda w, g: rules.start_debate(w, g),
+    "members": lambda w, g: rules.see_members(w, g),
+    "manage": lambda w, g: rules.manage_members(w, g),
+    "log": lambda w, g: rules.read_group_log(w, g),
+    "codes": lambda w, g: rules.issue_access_codes(w, g),
+    "recovery": lambda w, g: rules.issue_recovery_code(w, g, NO_EMAIL, "member"),
+    "suspend": lambda w, g: rules.suspend_group(w, g),
+    "2fa": lambda w, g: rules.act_without_second_factor(w),
+}
+
+# fmt: off
+#: Anyone signed in starts a group; its admins and facilitators start its debates and hand
+#: out codes (also recovery codes, for members without email); its admins manage members
+#: (site admins too, for a group that lost its admins); its members read its member list and
+#: log, which do not exist for anyone else; site admins suspend. By default admins and
+#: facilitators need two-step login on their group's pages.
+GROUP_TABLE = {
+    #               start_group start_debate members manage log   codes recovery suspend 2fa
+    "anonymous":   (403,        403,         404,    403,   404,  403,  403,     403,    "ok"),
+    "outsider":    ("ok",       403,         404,    403,   404,  403,  403,     403,    "ok"),
+    "member":      ("ok",       403,         "ok",   403,   "ok", 403,  403,     403,    "ok"),
+    "facilitator": ("ok",       "ok",        "ok",   403,   "ok", "ok", "ok",    403,    403),
+    "group_admin": ("ok",       "ok",        "ok",   "ok",  "ok", "ok", "ok",    403,    403),
+    "site_admin":  ("ok",       403,         "ok",   "ok",  "ok", 403,  403,     "ok",   403),
+}
+#: A suspended group starts nothing and hands out no code.
+SUSPENDED = {"start_debate": 403, "codes": 403, "recovery": 403}
+# fmt: on
+
+
+@pytest.mark.parametrize("role", list(GROUP_ROLES))
+def test_group_permission_table(app, role):
+    actual = tuple(outcome(act(GROUP_ROLES[role](), group())) for act in GROUP.values())
+    assert actual == GROUP_TABLE[role]
+    for name, status in SUSPENDED.items():
+        assert outcome(GROUP[name](GROUP_ROLES[role](), group(suspended=True))) == status
+
+
+def test_recovery_codes_are_only_for_members_without_email(app):
+    facilitator = GROUP_ROLES["facilitator"]()
+    with_email = User(id=10**6 + 2, pseudonym="Has Email", email="a@example.org")
+    assert outcome(rules.issue_recovery_code(facilitator, group(), with_email, "member")) == 403
+    for role in ("facilitator", "admin", None):  # peers' powers; people not in the group
+        assert outcome(rules.issue_recovery_code(facilitator, group(), NO_EMAIL, role)) == 403
+    assert (
+        outcome(rules.issue_recovery_code(facilitator, group(), facilitator.user, "member")) == 403
+    )
+
+
+# fmt: off
+#: Who sees a private debate (open): its group's members and the people it invited, its
+#: participants, organisers and mediators, site admins. Anyone else: 404, as for a draft.
+PRIVATE_TABLE = {
+    "anonymous": 404, "visitor": 404, "participant": "ok", "author": "ok", "organiser": "ok",
+    "mediator": "ok", "xmed": 404, "admin": "ok", "muted": "ok", "removed": "ok", "deleted": 404,
+}
+# fmt: on
+
+
+@pytest.mark.parametrize("role", list(PRIVATE_TABLE))
+def test_who_sees_a_private_debate(app, role):
+    from deliberate.models import Audience
+
+    debate, _argument = build(Phase.OPEN)
+    debate.audience = Audience.PRIVATE
+    assert outcome(rules.view_debate(ROLES[role](), debate)) == PRIVATE_TABLE[role]
+    for group_role in ("member", "facilitator", "admin"):
+        assert rules.view_debate(Standing(user(VISITOR), group_role=group_role), debate) is None
+    assert rules.view_debate(Standing(user(VISITOR), invited=True), debate) is None
 
 
 #: Whose eyes an argument's text is for, by where moderation has put it.
@@ -513,6 +615,9 @@ def every_table_call():
                 act(ROLES[role]())
             for visibility in READABLE:
                 rules.read_argument(ROLES[role](), build(phase, visibility)[1])
+        for role in GROUP_ROLES:
+            for act in GROUP.values():
+                act(GROUP_ROLES[role](), group())
 
 
 def test_every_permission_is_in_a_table(app, monkeypatch):

@@ -230,7 +230,9 @@ def test_settings_changes_need_the_code_when_it_is_on(client, auth, with_two_ste
 
 @pytest.fixture
 def staff_required(app):
+    """DELIBERATE_TWO_STEP_FOR=staff: every organiser and mediator, in every debate they run."""
     app.config["REQUIRE_STAFF_TOTP"] = True
+    app.config["TWO_STEP_FOR"] = "staff"
 
 
 def test_an_organiser_without_it_is_sent_to_set_it_up(
@@ -486,9 +488,38 @@ def test_a_site_may_ask_it_of_site_admins_only(
     assert response.status_code == 302 and "/account/two-factor" in response.headers["Location"]
 
 
+def test_by_default_it_is_asked_where_people_are_most_at_risk(
+    app, client, auth, make_user, make_debate
+):
+    """The default (DELIBERATE_TWO_STEP_FOR=private): an organiser of a public debate runs it
+    without two-step login; once it is private, or on the pages of a group they run, they
+    set it up first."""
+    from deliberate.groups import services as groups
+    from deliberate.models import Audience
+
+    app.config["REQUIRE_STAFF_TOTP"] = True
+    assert app.config["TWO_STEP_FOR"] == "private"
+    organiser = make_user(email="user@example.org")
+    debate = make_debate(organiser=organiser)
+    group = groups.create(organiser, "Youth council of Sévaré", "")
+    db.session.commit()
+    auth.login()
+    assert client.get(f"/d/{debate.slug}/manage").status_code == 200
+    response = client.get(f"/g/{group.slug}/members")
+    assert response.status_code == 302 and "/account/two-factor" in response.headers["Location"]
+    assert client.get(f"/g/{group.slug}").status_code == 302
+    db.session.get(type(debate), debate.id).audience = Audience.PRIVATE
+    db.session.commit()
+    response = client.get(f"/d/{debate.slug}/manage")
+    assert response.status_code == 302 and "/account/two-factor" in response.headers["Location"]
+    assert client.get("/").status_code == 200  # pages about nothing they run stay open
+
+
 def test_who_must_use_it_is_checked_at_start_up(monkeypatch, tmp_path):
     monkeypatch.setenv("DELIBERATE_TWO_STEP_FOR", "everyone")
     with pytest.raises(ConfigError, match="DELIBERATE_TWO_STEP_FOR"):
         load_config(str(tmp_path))
     monkeypatch.setenv("DELIBERATE_TWO_STEP_FOR", "Admins")
     assert load_config(str(tmp_path))["TWO_STEP_FOR"] == "admins"
+    monkeypatch.delenv("DELIBERATE_TWO_STEP_FOR")
+    assert load_config(str(tmp_path))["TWO_STEP_FOR"] == "private"

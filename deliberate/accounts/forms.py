@@ -116,11 +116,13 @@ class ConfirmRegistrationForm(FlaskForm):
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(
-        _l("Email"),
+    # Named "email" still (links, password managers, tests); a pseudonym works too, for
+    # the accounts made with a group's access code, which have no email.
+    email = StringField(
+        _l("Email or pseudonym"),
         filters=[strip],
-        validators=[InputRequired(_l("Enter your email address."))],
-        render_kw={"autocomplete": "email"},
+        validators=[InputRequired(_l("Enter your email or your pseudonym."))],
+        render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"},
     )
     password = PasswordField(
         _l("Password"),

@@ -17,12 +17,15 @@ SIGNATURE = "\n\n-- \nDeliberate"
 
 @dataclass(frozen=True)
 class Letter:
-    to: str
+    to: str | None
     subject: str
     body: str
 
     def send(self) -> None:
-        mail.send(self.to, self.subject, self.body + SIGNATURE)
+        """Sent to the address, if the account has one: an account made with an access
+        code has none, and is told nothing by mail."""
+        if self.to:
+            mail.send(self.to, self.subject, self.body + SIGNATURE)
 
 
 def _reset_link() -> str:

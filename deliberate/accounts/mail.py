@@ -143,6 +143,13 @@ def init_app(app: Flask) -> None:
 
 
 def send(to: str, subject: str, body: str) -> None:
+    current_app.extensions[EXTENSION].send(compose(to, subject, body))
+
+
+def compose(
+    to: str, subject: str, body: str, headers: dict[str, str] | None = None
+) -> EmailMessage:
+    """A plain-text mail (never HTML: nothing anyone wrote can run or hide in it)."""
     message = EmailMessage()
     sender = current_app.config.get("MAIL_FROM") or "Deliberate <no-reply@localhost>"
     message["From"] = sender
@@ -152,8 +159,10 @@ def send(to: str, subject: str, body: str) -> None:
     domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
     message["Message-ID"] = make_msgid(domain=domain)
     message["Auto-Submitted"] = "auto-generated"
+    for name, value in (headers or {}).items():
+        message[name] = value
     message.set_content(body)
-    current_app.extensions[EXTENSION].send(message)
+    return message
 
 
 #: Where mailed links point in development when DELIBERATE_PUBLIC_URL is unset (`deliberate

@@ -119,11 +119,44 @@ def register_user(pseudonym: str, email: str, password: str, *, is_demo: bool = 
     return user
 
 
-def authenticate(email: str, password: str) -> User | None:
-    """The user with this email and password, or None. Takes as long either way."""
-    found = db.session.execute(
-        select(User.id, User.password_hash).where(User.email == normalise_email(email))
-    ).first()
+def register_without_email(
+    pseudonym: str, password: str, *, password_hash: str | None = None
+) -> User:
+    """An account with a pseudonym and a password but no email, for someone who came in
+    with a group's access code (groups/codes.py). Without an address, nothing is ever
+    mailed to it; a lost password is recovered with a code from a facilitator of the group.
+    `password_hash`: the password hashed already (outside the write lock)."""
+    check_password(password)
+    password_hash = password_hash or hash_password(password)
+    pseudonym, key = check_pseudonym(pseudonym)
+    user = User(
+        pseudonym=pseudonym,
+        pseudonym_key=key,
+        email=None,
+        password_hash=password_hash,
+        password_changed_at=clock.utcnow(),
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def is_email(identifier: str) -> bool:
+    """Whether what was typed to log in is an email (pseudonyms never hold an "@")."""
+    return "@" in (identifier or "")
+
+
+def authenticate(identifier: str, password: str) -> User | None:
+    """The user with this email, or this pseudonym (no "@" in it), and this password, or
+    None. One query and one argon2 verification either way, so it takes as long whether the
+    account exists or not, and whichever was typed."""
+    if is_email(identifier):
+        which = User.email == normalise_email(identifier)
+    else:
+        which = User.pseudonym_key == pseudonym_key(identifier or "")
+    found = db.session.execute(select(User.id, User.password_hash).where(which)).first()
+    if found is not None and not found.password_hash:
+        found = None
     # End the transaction before ~0.2 s of argon2: on SQLite a POST holds the write lock
     # from its first statement, and other writers would wait behind the hash.
     db.session.commit()
@@ -297,6 +330,12 @@ def reset_password(token: str, password: str) -> User | None:
     _set_password_hash(user, password_hash)
     letters.password_changed(user.email).send()
     return user
+
+
+def set_password_hash(user: User, password_hash: str) -> None:
+    """A new password set without mail (a group's recovery code): every session of the
+    account ends, outstanding reset links stop working."""
+    _set_password_hash(user, password_hash)
 
 
 def _set_password_hash(user: User, password_hash: str) -> None:

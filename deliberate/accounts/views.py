@@ -25,9 +25,10 @@ from .. import rules
 from ..errors import Conflict, NotFound
 from ..extensions import address_key, db, limiter, login_manager, rate_limit_key
 from ..forms import EmptyForm
+from ..groups.models import Group, GroupMember
 from ..http import safe_next
 from ..invitations import services as invitations
-from ..models import Argument, ArgumentVote, Debate, Participant, User
+from ..models import Argument, ArgumentVote, Audience, Debate, Participant, User
 from ..moderation import services as moderation_services
 from ..moderation.models import DebateRole
 from ..qr import qr_svg
@@ -111,6 +112,15 @@ def email_key() -> str:
     return _keyed("email", services.normalise_email(request.form.get("email", "")))
 
 
+def login_key() -> str:
+    """The account a log-in names, by its email or by its pseudonym (as accounts compare
+    them), so either way of naming it shares one budget of failed attempts."""
+    identifier = request.form.get("email", "")
+    if services.is_email(identifier):
+        return email_key()
+    return _keyed("pseudonym", services.pseudonym_key(identifier.strip()))
+
+
 def pending_login_key() -> str:
     pending = session.get(sessions.PENDING)
     if isinstance(pending, dict) and pending.get("user"):
@@ -168,21 +178,31 @@ def site_standing(user: User) -> Standing:
     return Standing(user=user, roles=frozenset(str(role) for role in db.session.scalars(held)))
 
 
-def request_standing(user: User) -> Standing:
-    """The standing the second-factor rule asks about for this request: a site admin's
-    everywhere; otherwise the roles held in the debate the request is about (its `slug`),
-    and none on pages about no debate (home, inbox, starting a debate)."""
+def request_standing(user: User) -> tuple[Standing, bool]:
+    """The standing the second-factor rule asks about for this request, and whether it is
+    about a private debate: a site admin's everywhere; otherwise the roles held in the
+    debate the request is about (its `slug`), or in the group (its `group`), and none on
+    pages about neither (home, inbox, starting a debate)."""
     if user.is_admin:
-        return Standing(user=user)
-    slug = (request.view_args or {}).get("slug")
+        return Standing(user=user), False
+    args = request.view_args or {}
+    if isinstance(args.get("group"), str):
+        role = db.session.scalar(
+            select(GroupMember.role)
+            .join(Group, Group.id == GroupMember.group_id)
+            .where(Group.slug == args["group"], GroupMember.user_id == user.id)
+        )
+        return Standing(user=user, group_role=role and str(role)), False
+    slug = args.get("slug")
     if not isinstance(slug, str):
-        return Standing(user=user)
-    held = (
-        select(DebateRole.role)
+        return Standing(user=user), False
+    held = db.session.execute(
+        select(DebateRole.role, Debate.audience)
         .join(Debate, Debate.id == DebateRole.debate_id)
         .where(Debate.slug == slug, DebateRole.user_id == user.id, DebateRole.held())
-    )
-    return Standing(user=user, roles=frozenset(str(role) for role in db.session.scalars(held)))
+    ).all()
+    roles = frozenset(str(role) for role, _ in held)
+    return Standing(user=user, roles=roles), any(a is Audience.PRIVATE for _, a in held)
 
 
 @bp.before_app_request
@@ -199,9 +219,8 @@ def staff_need_a_second_factor():
         return None
     if not current_user.is_authenticated or current_user.totp_secret:
         return None  # answered without a query for almost every request
-    refusal = rules.act_without_second_factor(
-        request_standing(current_user), current_app.config["TWO_STEP_FOR"]
-    )
+    who, private = request_standing(current_user)
+    refusal = rules.act_without_second_factor(who, current_app.config["TWO_STEP_FOR"], private)
     if refusal is None:
         return None
     if request.method in ("GET", "HEAD"):  # the page says why
@@ -290,7 +309,7 @@ def check_mail():
 @limiter.limit(
     invitation_limit, methods=["POST"], key_func=invitation_key, exempt_when=_not_through_invitation
 )
-@limiter.limit(ACCOUNT_LOGIN_LIMIT, methods=["POST"], key_func=email_key, deduct_when=_failed)
+@limiter.limit(ACCOUNT_LOGIN_LIMIT, methods=["POST"], key_func=login_key, deduct_when=_failed)
 def login():
     form = LoginForm()
     if form.validate_on_submit():
@@ -303,7 +322,10 @@ def login():
                 return redirect(url_for(".login_code", next=target))
             sessions.login(user, remember=form.remember.data)
             return redirect(target)
-        form.password.errors.append(_("This email and password do not match an account."))
+        if services.is_email(form.email.data):
+            form.password.errors.append(_("This email and password do not match an account."))
+        else:
+            form.password.errors.append(_("This pseudonym and password do not match an account."))
     return render_template("accounts/login.html", form=form), _status(form)
 
 

@@ -42,7 +42,8 @@ def debates():
 
 def public_debate(slug: str) -> Debate:
     debate = db.session.scalar(select(Debate).where(Debate.slug == slug))
-    if debate is None or not debate.is_public:
+    # A private debate is for its members and guests, never for the public API.
+    if debate is None or not debate.is_public or debate.audience is Audience.PRIVATE:
         abort(404)
     apply_due_phase_changes(debate)
     unindexed_if_unlisted(debate)

@@ -55,6 +55,25 @@ def format_choices():
     ]
 
 
+AUDIENCE_CHOICES = [
+    SelectChoice("public", _l("Everyone: it is listed on the home page and in the API")),
+    SelectChoice(
+        "unlisted",
+        _l(
+            "Only people given its link: listed nowhere, and search engines are asked "
+            "not to index it. Anyone who has the link can still read it and join."
+        ),
+    ),
+    SelectChoice(
+        "private",
+        _l(
+            "Private: only the members of its group and the people you invite. To anyone "
+            "else it does not exist: not its page, its report, its downloads or its log."
+        ),
+    ),
+]
+
+
 class DebateForm(FlaskForm):
     format = RadioField(
         _l("Format"),
@@ -80,6 +99,25 @@ class DebateForm(FlaskForm):
         filters=[strip],
         validators=[Optional(), Length(max=10000)],
     )
+
+
+class NewDebateForm(DebateForm):
+    """A new debate: also whose it is (the starter's own, or a group's they run) and who
+    can see it."""
+
+    group = SelectField(_l("Run by"), choices=[], validate_choice=True)
+    #: Optional: a form that leaves it out (an older page, a script) starts a public debate.
+    audience = RadioField(
+        _l("Who can see this debate"),
+        choices=AUDIENCE_CHOICES,
+        default="public",
+        validators=[Optional()],
+    )
+
+    def offer_groups(self, groups) -> None:
+        self.group.choices = [("", _l("Me: a debate of my own"))] + [
+            (g.slug, g.name) for g in groups
+        ]
 
 
 class EditDebateForm(FlaskForm):

@@ -17,6 +17,9 @@ from .. import rules
 from ..counters import bump, count_in_tree, wilson_lower_bound
 from ..errors import Conflict, InvalidInput
 from ..extensions import db
+from ..groups import log as group_log
+from ..groups.models import GroupMember
+from ..invitations.models import Invitation, InvitationUse
 from ..markup import render_markdown
 from ..models import (
     AGREE,
@@ -26,6 +29,7 @@ from ..models import (
     Argument,
     ArgumentRevision,
     ArgumentVote,
+    Audience,
     Debate,
     DebateFormat,
     DebateRevision,
@@ -53,9 +57,10 @@ def slugify(text: str, max_length: int = 60) -> str:
     return slug[:max_length].rstrip("-") or "debate"
 
 
-def unique_slug(text: str) -> str:
+def unique_slug(text: str, table=Debate) -> str:
+    """A slug for a new debate (or group: `table`) that no other one has."""
     base = slugify(text)
-    if db.session.scalar(select(Debate.id).where(Debate.slug == base)) is None:
+    if db.session.scalar(select(table.id).where(table.slug == base)) is None:
         return base
     return f"{base}-{secrets.token_hex(3)}"
 
@@ -67,11 +72,17 @@ def start_debate(
     slug: str | None = None,
     format: DebateFormat = DebateFormat.MOTION,
     language: str = "en",
+    group=None,
+    audience: Audience = Audience.PUBLIC,
 ) -> Debate:
-    """A new debate, as a draft: its organiser sets rules and communities, then opens it."""
-    rules.require(rules.start_debate(Standing(organiser)))
+    """A new debate, as a draft: its organiser sets rules and communities, then opens it.
+    A group's debate is started by its admins and facilitators, and logged there."""
+    who = Standing(organiser, group_role=group and group_role(organiser, group.id))
+    rules.require(rules.start_debate(who, group))
     debate = Debate(
         slug=slug or unique_slug(motion),
+        group_id=group and group.id,
+        audience=audience,
         format=format,
         motion=motion.strip(),
         background=background.strip(),
@@ -82,6 +93,8 @@ def start_debate(
     db.session.add(debate)
     db.session.flush()
     set_up_debate(debate, organiser)
+    if group is not None:
+        group_log.record(group, organiser, "debate_started", detail=debate.motion)
     return debate
 
 
@@ -158,7 +171,32 @@ def standing(user: User, debate: Debate) -> Standing:
         frozenset(role.value for role, _community in roles),
         tuple(s for s in sanctions if s.in_force(now)),
         next((c for role, c in roles if role is Role.MEDIATOR), None),
+        group_role=group_role(user, debate.group_id),
+        invited=debate.audience is Audience.PRIVATE and came_invited(user, debate),
     )
+
+
+def group_role(user: User, group_id: int | None) -> str | None:
+    if group_id is None:
+        return None
+    role = db.session.scalar(
+        select(GroupMember.role).where(
+            GroupMember.group_id == group_id, GroupMember.user_id == user.id
+        )
+    )
+    return None if role is None else str(role)
+
+
+def came_invited(user: User, debate: Debate) -> bool:
+    """They accepted one of the debate's invitation links (an ended link still counts: it
+    let them in while it lasted)."""
+    used = (
+        select(InvitationUse.id)
+        .join(Invitation, Invitation.id == InvitationUse.invitation_id)
+        .where(Invitation.debate_id == debate.id, InvitationUse.user_id == user.id)
+        .limit(1)
+    )
+    return db.session.scalar(used) is not None
 
 
 # --- positions on the motion ---------------------------------------------------------------

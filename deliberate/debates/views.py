@@ -23,12 +23,14 @@ from .. import pagecache, rules
 from ..accounts.mail import link
 from ..extensions import db, limiter
 from ..forms import EmptyForm
+from ..groups.services import runnable_by
 from ..headers import unindexed_if_unlisted
 from ..http import safe_next
 from ..markup import render_markdown
 from ..models import (
     Argument,
     ArgumentRevision,
+    Audience,
     Debate,
     DebateFormat,
     Position,
@@ -44,10 +46,10 @@ from ..rules import Standing
 from . import queries, services
 from .forms import (
     ArgumentForm,
-    DebateForm,
     EditArgumentForm,
     EditDebateForm,
     JoinForm,
+    NewDebateForm,
     PositionForm,
     StatementForm,
 )
@@ -101,7 +103,9 @@ def argument_link(debate: Debate, argument: Argument) -> str:
 @login_required
 @limiter.limit(WRITE_LIMIT, methods=["POST"])
 def new_debate():
-    form = DebateForm()
+    form = NewDebateForm(group=request.args.get("group", ""))
+    groups = runnable_by(current_user)
+    form.offer_groups(groups)
     if form.validate_on_submit():
         debate = services.start_debate(
             current_user,
@@ -109,6 +113,8 @@ def new_debate():
             form.background.data or "",
             format=DebateFormat(form.format.data),
             language=str(get_locale()),
+            group=next((g for g in groups if g.slug == form.group.data), None),
+            audience=Audience(form.audience.data or Audience.PUBLIC),
         )
         db.session.commit()
         flash(
@@ -120,7 +126,9 @@ def new_debate():
             "success",
         )
         return redirect(url_for("moderation.manage", slug=debate.slug))
-    return render_template("debates/new.html", form=form), 400 if form.errors else 200
+    return render_template("debates/new.html", form=form, groups=groups), (
+        400 if form.errors else 200
+    )
 
 
 @bp.route("/d/<slug>")

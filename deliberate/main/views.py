@@ -1,9 +1,11 @@
 """Home page, language switch, liveness and readiness."""
 
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
 from sqlalchemy import case, select
 
 from ..extensions import db
+from ..groups.services import groups_of
 from ..http import safe_next
 from ..models import Audience, Debate, Phase
 from ..observability import readiness
@@ -21,7 +23,7 @@ def home():
         .order_by(case((Debate.phase == Phase.CLOSED, 1), else_=0), Debate.created_at.desc())
         .limit(200)
     ).all()
-    return render_template("main/home.html", debates=debates)
+    return render_template("main/home.html", debates=debates, groups=groups_of(current_user))
 
 
 @bp.route("/language/<code>")

@@ -13,7 +13,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..debates.forms import strip
+from ..debates.forms import AUDIENCE_CHOICES, strip
 from ..http import MAX_ID
 from ..models import PSEUDONYM_MAX
 from .models import NOTE_MAX
@@ -258,18 +258,7 @@ class SlowModeForm(FlaskForm):
 
 class AudienceForm(FlaskForm):
     audience = RadioField(
-        _l("Who finds this debate"),
-        choices=[
-            SelectChoice("public", _l("Everyone: it is listed on the home page and in the API")),
-            SelectChoice(
-                "unlisted",
-                _l(
-                    "Only people given its link: listed nowhere, and search engines are asked "
-                    "not to index it. Anyone who has the link can still read it and join."
-                ),
-            ),
-        ],
-        validators=[InputRequired()],
+        _l("Who can see this debate"), choices=AUDIENCE_CHOICES, validators=[InputRequired()]
     )
 
 

@@ -324,6 +324,7 @@ _DETAILS = {
     "audience_changed": lambda r: {
         "public": _("Listed: anyone finds it on the home page."),
         "unlisted": _("Unlisted: only people given its link find it."),
+        "private": _("Private: only its group's members and the people it invited see it."),
     }.get(r),
     "argument_merged": _merged,
     "agreement_point_added": _point,

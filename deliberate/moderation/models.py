@@ -380,7 +380,15 @@ class Notification(db.Model):
     detail: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(Tz, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(Tz)
+    #: Done with by the mail sender (deliberate/mailings/delivery.py): mailed, put in a
+    #: digest, or not to be mailed. NULL: not yet.
+    mailed_at: Mapped[datetime | None] = mapped_column(Tz)
+    #: A sender took it on at this time; after mailings.delivery.CLAIM_TIMEOUT another may.
+    mail_claimed_at: Mapped[datetime | None] = mapped_column(Tz)
 
     sanction: Mapped[Sanction | None] = relationship(lazy="joined")
 
-    __table_args__ = (Index("ix_notification_user_unread", "user_id", "read_at", "id"),)
+    __table_args__ = (
+        Index("ix_notification_user_unread", "user_id", "read_at", "id"),
+        Index("ix_notification_mailed_at", "mailed_at"),
+    )

@@ -23,7 +23,9 @@ from ..accounts.sessions import REMEMBER_DAYS
 from ..agreements.models import AgreementPoint, Endorsement
 from ..errors import InvalidInput
 from ..extensions import db
+from ..groups.models import AccessCode, Group, GroupMediator, GroupMember
 from ..invitations.models import InvitationUse
+from ..mailings import services as mailings
 from ..models import (
     Argument,
     ArgumentRevision,
@@ -85,6 +87,15 @@ def personal_data(user: User) -> dict:
         },
         "debates_joined": _debates_joined(uid),
         "roles": _roles(uid),
+        "groups": [
+            {"group": slug, "name": name, "role": role.value, "since": _iso(added)}
+            for slug, name, role, added in db.session.execute(
+                select(Group.slug, Group.name, GroupMember.role, GroupMember.added_at)
+                .join(GroupMember, GroupMember.group_id == Group.id)
+                .where(GroupMember.user_id == uid)
+                .order_by(GroupMember.id)
+            )
+        ],
         "debates_started": [
             {"debate": slug, "motion": motion, "created_at": _iso(created)}
             for slug, motion, created in db.session.execute(
@@ -182,8 +193,9 @@ def personal_data(user: User) -> dict:
                 "argument_id": argument_id,
                 "created_at": _iso(created),
                 "read_at": _iso(read),
+                "mailed_at": _iso(mailed),
             }
-            for kind, detail, slug, argument_id, created, read in db.session.execute(
+            for kind, detail, slug, argument_id, created, read, mailed in db.session.execute(
                 select(
                     Notification.kind,
                     Notification.detail,
@@ -191,12 +203,14 @@ def personal_data(user: User) -> dict:
                     Notification.argument_id,
                     Notification.created_at,
                     Notification.read_at,
+                    Notification.mailed_at,
                 )
                 .outerjoin(Debate, Debate.id == Notification.debate_id)
                 .where(Notification.user_id == uid)
                 .order_by(Notification.id)
             )
         ],
+        "mail": _mail(uid),
         "password_resets": [
             {"created_at": _iso(created), "expires_at": _iso(expires), "used_at": _iso(used)}
             for created, expires, used in db.session.execute(
@@ -205,6 +219,16 @@ def personal_data(user: User) -> dict:
                 .order_by(PasswordReset.id)
             )
         ],
+    }
+
+
+def _mail(uid: int) -> dict:
+    """The mail language and the cadence of each category, chosen or by default."""
+    language, last_digest, cadences = mailings.stored_choices(uid)
+    return {
+        "language": language,
+        "last_digest_at": _iso(last_digest),
+        "cadences": {category.value: cadence.value for category, cadence in cadences.items()},
     }
 
 
@@ -449,6 +473,7 @@ def delete_account(user: User) -> None:
     to debates, attributed to "Former participant". The caller commits once: every step
     below happens in the same transaction, or none does."""
     _erase_private_rows(user)
+    mailings.erase(user.id)
     _forget_communities(user)
     _end_roles(user)
     _clear_flag_notes(user)
@@ -458,9 +483,15 @@ def delete_account(user: User) -> None:
 
 def _erase_private_rows(user: User) -> None:
     """Their inbox, password-reset and email-change links, sessions, recovery codes, which
-    invitation let them in, and appeals (their own words in their defence; the outcome of a
-    decided appeal stays in the public moderation log)."""
+    invitation let them in, which groups they belonged to (in Mali, which association one
+    belongs to can be dangerous to know), the recovery codes a facilitator issued for them,
+    and appeals (their own words in their defence; the outcome of a decided appeal stays in
+    the public moderation log). The group log keeps its entries, under the label deleted
+    accounts take."""
     for table, column in (
+        (GroupMember, GroupMember.user_id),
+        (GroupMediator, GroupMediator.user_id),
+        (AccessCode, AccessCode.for_user_id),
         (Notification, Notification.user_id),
         (PasswordReset, PasswordReset.user_id),
         (AddressLink, AddressLink.user_id),
