@@ -182,7 +182,9 @@ def test_an_invitation_lets_someone_into_a_private_debate(app, client, people, g
     assert client.get(f"/d/{debate.slug}").status_code == 200
     joined = post(client, f"/d/{debate.slug}/join", {"position": "against", "accept_rules": "y"})
     assert joined.status_code == 302
-    assert debates.standing(people["Outsider"], debate).participant.position_before is Position.AGAINST
+    assert (
+        debates.standing(people["Outsider"], debate).participant.position_before is Position.AGAINST
+    )
 
 
 def test_a_page_cached_while_public_is_not_served_once_private(app, client, people, group):
