@@ -154,7 +154,7 @@ def fetch_pages(app, people) -> list[tuple[str, str, str]]:
         "mediator": [group, f"{group}/members", f"{group}/codes"],
     }
     for who, client in clients.items():
-        own = ["/account", "/account/two-factor"]
+        own = ["/account", "/account/two-factor", "/account/notifications"]
         wanted = urls(app) + (extra[who] if who == "reader" else own + extra[who])
         for language in ("en", "fr"):
             client.get(f"/language/{language}")

@@ -47,6 +47,7 @@ def pytest_configure(config):
 #: left running one of them alone at the end. The rest keep their order.
 LONGEST_FIRST = (
     "test_xss",
+    "test_workshop_lived",
     "test_fuzz",
     "test_lifecycle",
     "test_concurrency",

@@ -261,3 +261,25 @@ def test_a_site_admin_suspends_a_group_and_its_members_read_why(
     login(client, "coumba@example.org")
     assert "Reports of threats" in client.get(f"/g/{group.slug}/log").text
     assert "Reports of threats" in client.get(f"/g/{group.slug}").text
+
+
+def test_every_page_of_a_private_debate_answers_an_outsider_as_for_a_missing_one(
+    app, client, people, group
+):
+    """Every GET route about a debate (<slug>), including any added later: to an outsider a
+    private debate answers exactly what a debate that does not exist answers."""
+    debate = private_debate(group, people["Boubacar"])
+    login(client, "outsider@example.org")
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if "slug" not in rule.arguments or "GET" not in rule.methods:
+            continue
+        values = {name: 1 for name in rule.arguments if name != "slug"}
+        values |= {"kind": "comments.csv"} if "kind" in rule.arguments else {}
+        private = client.get(rule.build({**values, "slug": debate.slug})[1])
+        missing = client.get(rule.build({**values, "slug": "no-such-debate-at-all"})[1])
+        assert (private.status_code, rule.rule) == (missing.status_code, rule.rule)
+        assert private.status_code in (302, 404), rule.rule
+        assert b"armed group" not in private.data, rule.rule
+        checked += 1
+    assert checked > 25

@@ -213,6 +213,8 @@ READ_DIRECTLY = {
     "token",
     "confirm",  # the box ticked to close or reopen a debate
     "role",  # which of one's own roles to step down from: mediator or organiser
+    "group",  # ?group=: the group a new debate's form offers first (a choice it checks)
+    "c",  # ?c=: the code a card's QR link fills in (the code form checks it)
 }
 
 #: Columns whose values are random: compared as kept from the world as built, or replaced.
@@ -348,6 +350,44 @@ def invited(world: World):
     return world.client("visitor"), {}
 
 
+def suspended(world: World):
+    """Group G suspended by a site admin, for the admin to lift the suspension."""
+    from deliberate.groups.models import Group
+
+    group = db.session.scalar(db.select(Group).where(Group.slug == world.ids["group"]))
+    group.suspended_at, group.suspension_reason = utcnow(), "Threats."
+    db.session.commit()
+    return world.client("admin"), {}
+
+
+def member_without_email(world: World):
+    """A member of group G without an email, who lost their password: its facilitator
+    (`med`) gives them a recovery code."""
+    from deliberate.accounts import services as accounts
+    from deliberate.groups.models import Group, GroupMember, GroupRole
+
+    group = db.session.scalar(db.select(Group).where(Group.slug == world.ids["group"]))
+    person = accounts.register_without_email("Nomail Member", PASSWORD)
+    db.session.add(GroupMember(group_id=group.id, user_id=person.id, role=GroupRole.MEMBER))
+    db.session.commit()
+    world.ids["nomail_id"] = person.id
+    return world.client("med"), {}
+
+
+def holding_a_code(world: World):
+    """Someone in the workshop with a card of group G's, signing up with it."""
+    from deliberate.groups import codes
+    from deliberate.groups import services as groups
+    from deliberate.groups.models import Group
+
+    group = db.session.scalar(db.select(Group).where(Group.slug == world.ids["group"]))
+    organiser = db.session.get(User, world.ids["org_id"])
+    with world.app.test_request_context():
+        _sheet, [code] = codes.issue_sheet(groups.standing(organiser, group), group, "Card", 1, 7)
+    db.session.commit()
+    return world.app.test_client(), {"code": code}
+
+
 #: Rows whose table data is refused on purpose, or that need more than one request.
 EXPLICIT = {
     "register!": Case(
@@ -383,6 +423,18 @@ EXPLICIT = {
     "accept invitation!": Case("visitor", "/account/invitations/{invitation}/accept", {}, invited),
     "decline invitation!": Case(
         "visitor", "/account/invitations/{invitation}/decline", {}, invited
+    ),
+    # Nothing is suspended, nobody is without an email and no code is known in the world as
+    # built.
+    "unsuspend group!": Case("admin", "/g/{group}/suspension/end", {}, suspended),
+    "recovery code!": Case(
+        "med", "/g/{group}/members/{nomail_id}/recovery-code", {}, member_without_email
+    ),
+    "code!": Case(
+        "anon",
+        "/code",
+        {"pseudonym": "Card Holder", "password": PASSWORD, "confirm": PASSWORD},
+        holding_a_code,
     ),
 }
 

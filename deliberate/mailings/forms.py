@@ -15,7 +15,9 @@ CADENCE_CHOICES = [
 class MailPreferencesForm(FlaskForm):
     """The mail language, then one group of radio buttons per category (added below)."""
 
-    language = SelectField(_l("Language of the mails"), validators=[InputRequired()])
+    # Not InputRequired: it would mark the select `required`, which HTML allows only with
+    # an empty first option; the choice is checked against the languages offered anyway.
+    language = SelectField(_l("Language of the mails"))
 
 
 for _category, _about in ABOUT.items():
