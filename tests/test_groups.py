@@ -237,6 +237,10 @@ def test_only_those_running_the_group_start_its_debates(app, client, people, gro
     )
     assert debate.group_id == group.id and debate.audience is Audience.PRIVATE
     assert "started the debate" in client.get(f"/g/{group.slug}/log").text
+    # Its organisers appoint mediators from the pool the group trusts.
+    groups.add_mediator(groups.standing(people["Awa"], group), group, "Drissa")
+    db.session.commit()
+    assert "Mediators your group trusts: Drissa." in client.get(f"/d/{debate.slug}/manage").text
 
 
 def test_a_site_admin_suspends_a_group_and_its_members_read_why(

@@ -13,6 +13,8 @@ from ..agreements import services as agreements
 from ..debates.views import load_argument, load_debate
 from ..extensions import db, limiter
 from ..forms import EmptyForm
+from ..groups import services as groups
+from ..groups.models import Group
 from ..http import db_int
 from ..invitations import services as invitations
 from ..invitations.forms import InvitationForm
@@ -73,10 +75,19 @@ def manage_page(debate, who, *, status=200, phase_error=None, **forms):
         invitation_ended=invitations.ended,
         invitation_address=lambda i: link("invitations.landing", token=i.token),
         address=link("debates.debate", slug=debate.slug),
+        trusted=trusted_mediators(debate),
         phase_error=phase_error,
         form=EmptyForm(),
         **context,
     ), status
+
+
+def trusted_mediators(debate: Debate) -> list:
+    """The pseudonyms in the pool of mediators the debate's group trusts (none without one)."""
+    if debate.group_id is None:
+        return []
+    group = db.session.get(Group, debate.group_id)
+    return [mediator.user.pseudonym for mediator in groups.mediators(group)]
 
 
 @bp.route("/d/<slug>/manage")
