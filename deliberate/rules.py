@@ -95,11 +95,10 @@ class Standing:
 
     @property
     def admitted(self) -> bool:
-        """Let into a private debate: its group's members, the people it invited or who
-        joined it, the people running it, site admins."""
-        return bool(
-            self.is_admin or self.roles or self.participant or self.group_role or self.invited
-        )
+        """Let into a private debate: its group's members, the people it invited, the people
+        running it, site admins. Having joined is not enough: someone a group admin removes
+        from the group (an informer found out) loses the group's private debates at once."""
+        return bool(self.is_admin or self.roles or self.group_role or self.invited)
 
 
 # --- the site -------------------------------------------------------------------------------

@@ -287,3 +287,20 @@ def test_every_page_of_a_private_debate_answers_an_outsider_as_for_a_missing_one
         assert b"armed group" not in private.data, rule.rule
         checked += 1
     assert checked > 25
+
+
+def test_someone_removed_from_the_group_loses_its_private_debates(app, client, people, group):
+    """Joining a private debate does not keep one in it: a group admin who finds out an
+    informer removes them from the group, and every page of it is gone for them at once."""
+    debate = private_debate(group, people["Boubacar"])
+    login(client, "coumba@example.org")
+    joined = post(client, f"/d/{debate.slug}/join", {"position": "for", "accept_rules": "y"})
+    assert joined.status_code == 302
+    assert client.get(f"/d/{debate.slug}").status_code == 200
+    awa = groups.standing(people["Awa"], group)
+    groups.remove_member(awa, group, people["Coumba"].id)
+    db.session.commit()
+    for url in (f"/d/{debate.slug}", f"/d/{debate.slug}/report", f"/g/{group.slug}/log"):
+        assert client.get(url).status_code == 404, url
+    vote = post(client, f"/d/{debate.slug}/position", {"position": "against"})
+    assert vote.status_code == 404

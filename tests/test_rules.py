@@ -549,10 +549,11 @@ def test_recovery_codes_are_only_for_members_without_email(app):
 
 # fmt: off
 #: Who sees a private debate (open): its group's members and the people it invited, its
-#: participants, organisers and mediators, site admins. Anyone else: 404, as for a draft.
+#: organisers and mediators, site admins. Anyone else: 404, as for a draft; having joined
+#: is not enough (below: the members and the invited, who joined).
 PRIVATE_TABLE = {
-    "anonymous": 404, "visitor": 404, "participant": "ok", "author": "ok", "organiser": "ok",
-    "mediator": "ok", "xmed": 404, "admin": "ok", "muted": "ok", "removed": "ok", "deleted": 404,
+    "anonymous": 404, "visitor": 404, "participant": 404, "author": 404, "organiser": "ok",
+    "mediator": "ok", "xmed": 404, "admin": "ok", "muted": 404, "removed": 404, "deleted": 404,
 }
 # fmt: on
 
@@ -564,9 +565,11 @@ def test_who_sees_a_private_debate(app, role):
     debate, _argument = build(Phase.OPEN)
     debate.audience = Audience.PRIVATE
     assert outcome(rules.view_debate(ROLES[role](), debate)) == PRIVATE_TABLE[role]
+    joined = member(PARTICIPANT)
     for group_role in ("member", "facilitator", "admin"):
-        assert rules.view_debate(Standing(user(VISITOR), group_role=group_role), debate) is None
-    assert rules.view_debate(Standing(user(VISITOR), invited=True), debate) is None
+        who = Standing(user(PARTICIPANT), joined, group_role=group_role)
+        assert rules.view_debate(who, debate) is None
+    assert rules.view_debate(Standing(user(PARTICIPANT), joined, invited=True), debate) is None
 
 
 #: Whose eyes an argument's text is for, by where moderation has put it.
