@@ -28,6 +28,10 @@ SECRET_KEY = "served test secret key, not for production"  # noqa: S105 - a test
 # `deliberate serve` from this checkout, with the suite's cheap password hashes: the test
 # users are made with them (conftest.py), and the production parameters would make each
 # login rehash for half a second.
+#: Settings of the test's own process a served app must not take: its own Redis, proxies,
+#: and site address (`serve` sets the address to its own port; an inherited one would win).
+NOT_INHERITED = ("DELIBERATE_REDIS_URL", "DELIBERATE_TRUSTED_PROXIES", "DELIBERATE_PUBLIC_URL")
+
 LAUNCHER = """
 import sys
 from argon2 import PasswordHasher
@@ -67,11 +71,7 @@ class Server:
         return self.workdir / "server.log"
 
     def start(self, deadline_s: float = 60.0) -> Server:
-        env = {
-            key: value
-            for key, value in os.environ.items()
-            if key not in ("DELIBERATE_REDIS_URL", "DELIBERATE_TRUSTED_PROXIES")
-        }
+        env = {key: value for key, value in os.environ.items() if key not in NOT_INHERITED}
         # No notification mail unless a test asks (tests/smtp.py: served_env).
         env["DELIBERATE_MAIL_INTERVAL"] = "0"
         env.update(

@@ -270,6 +270,9 @@ def test_serve_seeds_an_empty_database_unless_told_not_to(runner, monkeypatch, f
 
     served = []
     monkeypatch.setattr(cli, "run_gunicorn", lambda *args: served.append(args))
+    # `serve` sets the site's address in the environment for its workers: in this process
+    # it must not outlive the test (a later served app would inherit it).
+    monkeypatch.setenv("DELIBERATE_PUBLIC_URL", "http://127.0.0.1:5000")
     result = runner.invoke(args=["serve", flag, "--workers", "3"])
     assert result.exit_code == 0, result.output
     assert served == [("127.0.0.1", 5000, 3)]
