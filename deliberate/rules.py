@@ -203,6 +203,20 @@ def issue_access_codes(who: Standing, group) -> Refusal:
     return GroupSuspended() if group.suspended else None
 
 
+def keep_code_sheets(who: Standing, group) -> Refusal:
+    """See the sheets issued and withdraw them: who issues them, in a suspended group too
+    (withdrawing lets fewer people in, not more)."""
+    refusal = issue_access_codes(who, group)
+    return None if isinstance(refusal, GroupSuspended) else refusal
+
+
+def remove_member(who: Standing, group, person_id: int) -> Refusal:
+    """Anyone may leave a group; only its admins remove others."""
+    if who.signed_in and person_id == who.user.id:
+        return None
+    return manage_members(who, group)
+
+
 def issue_recovery_code(who: Standing, group, person: User, person_role: str | None) -> Refusal:
     """A member without an email address who lost their password gets a new code from a
     facilitator of their group. Never for an account with an email (it resets its own

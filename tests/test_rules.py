@@ -503,8 +503,11 @@ GROUP = {
     "manage": lambda w, g: rules.manage_members(w, g),
     "log": lambda w, g: rules.read_group_log(w, g),
     "codes": lambda w, g: rules.issue_access_codes(w, g),
+    "sheets": lambda w, g: rules.keep_code_sheets(w, g),
     "recovery": lambda w, g: rules.issue_recovery_code(w, g, NO_EMAIL, "member"),
     "suspend": lambda w, g: rules.suspend_group(w, g),
+    "remove": lambda w, g: rules.remove_member(w, g, SOMEONE.id),
+    "leave": lambda w, g: rules.remove_member(w, g, w.user.id if w.signed_in else 0),
     "2fa": lambda w, g: rules.act_without_second_factor(w),
 }
 
@@ -512,19 +515,21 @@ GROUP = {
 #: Anyone signed in starts a group; its admins and facilitators start its debates and hand
 #: out codes (also recovery codes, for members without email); its admins manage members
 #: (site admins too, for a group that lost its admins); its members read its member list and
-#: log, which do not exist for anyone else; site admins suspend. By default admins and
-#: facilitators need two-step login on their group's pages.
+#: log, which do not exist for anyone else; site admins suspend. Anyone may leave; admins
+#: remove others. By default admins and facilitators need two-step login on their group's
+#: pages.
 GROUP_TABLE = {
-    #               start_group start_debate members manage log   codes recovery suspend 2fa
-    "anonymous":   (403,        403,         404,    403,   404,  403,  403,     403,    "ok"),
-    "outsider":    ("ok",       403,         404,    403,   404,  403,  403,     403,    "ok"),
-    "member":      ("ok",       403,         "ok",   403,   "ok", 403,  403,     403,    "ok"),
-    "facilitator": ("ok",       "ok",        "ok",   403,   "ok", "ok", "ok",    403,    403),
-    "group_admin": ("ok",       "ok",        "ok",   "ok",  "ok", "ok", "ok",    403,    403),
-    "site_admin":  ("ok",       403,         "ok",   "ok",  "ok", 403,  403,     "ok",   403),
+    #               start_group start_debate members manage log   codes sheets recovery suspend remove leave 2fa
+    "anonymous":   (403,        403,         404,    403,   404,  403,  403,   403,     403,    403,   403,  "ok"),
+    "outsider":    ("ok",       403,         404,    403,   404,  403,  403,   403,     403,    403,   "ok", "ok"),
+    "member":      ("ok",       403,         "ok",   403,   "ok", 403,  403,   403,     403,    403,   "ok", "ok"),
+    "facilitator": ("ok",       "ok",        "ok",   403,   "ok", "ok", "ok",  "ok",    403,    403,   "ok", 403),
+    "group_admin": ("ok",       "ok",        "ok",   "ok",  "ok", "ok", "ok",  "ok",    403,    "ok",  "ok", 403),
+    "site_admin":  ("ok",       403,         "ok",   "ok",  "ok", 403,  403,   403,     "ok",   "ok",  "ok", 403),
 }
-#: A suspended group starts nothing and hands out no code.
-SUSPENDED = {"start_debate": 403, "codes": 403, "recovery": 403}
+#: Its admins and facilitators, in a suspended group: nothing starts and no code is handed
+#: out, but sheets can still be withdrawn.
+SUSPENDED = {"start_debate": 403, "codes": 403, "recovery": 403, "sheets": "ok"}
 # fmt: on
 
 
@@ -532,8 +537,9 @@ SUSPENDED = {"start_debate": 403, "codes": 403, "recovery": 403}
 def test_group_permission_table(app, role):
     actual = tuple(outcome(act(GROUP_ROLES[role](), group())) for act in GROUP.values())
     assert actual == GROUP_TABLE[role]
-    for name, status in SUSPENDED.items():
-        assert outcome(GROUP[name](GROUP_ROLES[role](), group(suspended=True))) == status
+    if role in ("facilitator", "group_admin"):  # for anyone else, suspension changes nothing
+        for name, status in SUSPENDED.items():
+            assert outcome(GROUP[name](GROUP_ROLES[role](), group(suspended=True))) == status
 
 
 def test_recovery_codes_are_only_for_members_without_email(app):

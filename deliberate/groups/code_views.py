@@ -45,13 +45,6 @@ def _private(body, status: int = 200):
     return body, status, {"Cache-Control": "no-store"}
 
 
-def _keep_sheets(who, group: Group) -> rules.Refusal:
-    """See and revoke the sheets: who issues them, in a suspended group too (revoking lets
-    fewer people in, not more)."""
-    refusal = rules.issue_access_codes(who, group)
-    return None if isinstance(refusal, rules.GroupSuspended) else refusal
-
-
 def _sheet_of(group: Group, sheet_id: int) -> CodeSheet:
     sheet = db.session.get(CodeSheet, sheet_id)
     if sheet is None or sheet.group_id != group.id:
@@ -91,7 +84,7 @@ def code_link(code: str) -> str:
 def sheets(group: str):
     group, who = services.load(group, current_user)
     rules.require(rules.see_members(who, group))  # outsiders: the page is not there
-    rules.require(_keep_sheets(who, group))
+    rules.require(rules.keep_code_sheets(who, group))
     return _sheets_page(group, who, _sheet_form(group, formdata=False))
 
 

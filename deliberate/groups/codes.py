@@ -173,13 +173,9 @@ def sheets(group: Group) -> list[tuple[CodeSheet, int]]:
 
 
 def revoke_sheet(who: Standing, sheet: CodeSheet) -> None:
-    """Every unused code of the sheet stops working (a lost sheet, a cancelled workshop).
-    Allowed in a suspended group too: it lets fewer people in, not more."""
+    """Every unused code of the sheet stops working (a lost sheet, a cancelled workshop)."""
     group = db.session.get(Group, sheet.group_id)
-    refusal = rules.issue_access_codes(who, group)
-    if isinstance(refusal, rules.GroupSuspended):
-        refusal = None
-    rules.require(refusal)
+    rules.require(rules.keep_code_sheets(who, group))
     if sheet.revoked_at is None:
         sheet.revoked_at = utcnow()
         record(group, who.user, "codes_revoked", detail=sheet.label)

@@ -195,8 +195,7 @@ def change_role(who: Standing, group: Group, user_id: int, role: GroupRole) -> N
 
 def remove_member(who: Standing, group: Group, user_id: int) -> None:
     """A group admin removes someone; anyone may leave (but not the last admin)."""
-    if user_id != getattr(who.user, "id", None):
-        rules.require(rules.manage_members(who, group))
+    rules.require(rules.remove_member(who, group, user_id))
     member = _membership(group, user_id)
     if member.role is GroupRole.ADMIN and _admin_count(group) == 1:
         raise Conflict(LAST_ADMIN)
