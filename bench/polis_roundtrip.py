@@ -1,19 +1,21 @@
-"""Import each Pol.is export into a fresh SQLite database, export it again, and compare.
+"""Import each Pol.is export into a fresh SQLite database, export it again in both Pol.is
+formats, read the exports back, and compare.
 
     python bench/polis_roundtrip.py DIR...
 
 One row per conversation: the import time (`deliberate import-polis`'s own work, one
-transaction, the comparison of Pol.is's groups included), the counts, and whether the
-exports give back the same participants-votes.csv matrix, the same votes (the latest of each
-voter on each statement) and the same statement texts (rejected statements are hidden, so
-their text stays out of every download: they are counted apart). Exit code 1 if anything
-differs. The test suite checks the same on small slices (tests/test_polis_import.py); this
-is the full-size check.
+transaction, the comparison of Pol.is's groups included), the counts, and for each export
+format (classic; current, Pol.is's since 2024) whether the downloads, written to a folder
+and read by the importer's own reader, give back the same participants-votes.csv matrix,
+the same votes (the latest of each voter on each statement), the same statement texts
+(rejected statements are hidden, so their text stays out of every download: they are
+checked to come back empty), and, in the current format, the same xids (as the organiser
+downloads them) and meta statements. Exit code 1 if anything differs. The test suite checks
+the same on small slices (tests/test_polis_import.py, tests/test_polis_formats.py); this is
+the full-size check.
 """
 
 import argparse
-import csv
-import io
 import os
 import sys
 import tempfile
@@ -27,7 +29,12 @@ COLUMNS = (
     ("votes", 8),
     ("matrix", 8),
     ("votes back", 10),
-    ("texts back", 16),
+    ("texts back", 11),
+    ("current: matrix", 15),
+    ("votes", 6),
+    ("texts", 9),
+    ("xids", 6),
+    ("meta", 5),
     ("", 4),
 )
 
@@ -36,43 +43,74 @@ def text(chunks) -> str:
     return "".join(chunks)
 
 
-def records(chunks) -> csv.DictReader:
-    """The rows of an exported CSV (quoted fields may hold newlines)."""
-    return csv.DictReader(io.StringIO(text(chunks), newline=""))
-
-
-def compare(folder: Path) -> tuple[list[str], bool]:
-    from deliberate.polis.files import REJECTED, read_conversation
-    from deliberate.polis.importer import run_import
+def write_export(debate, fmt: str, folder: Path) -> Path:
+    """The debate's Pol.is downloads in `fmt`, as the organiser gets them, in `folder`."""
     from deliberate.results import exports
+
+    folder.mkdir()
+    files = {
+        "comments.csv": exports.comments_csv(debate, None, fmt),
+        "votes.csv": exports.votes_csv(debate),
+        "participants-votes.csv": exports.participants_votes_csv(debate, None, fmt, xids=True),
+    }
+    for name, chunks in files.items():
+        (folder / name).write_text(text(chunks), encoding="utf-8")
+    return folder
+
+
+def same_back(original, folder: Path) -> dict[str, str]:
+    """Read an export back and compare it with the original conversation."""
+    from deliberate.polis.files import REJECTED, read_conversation
+    from deliberate.results import exports
+
+    back = read_conversation(folder)
+    matrix = exports.read_polis_matrix((folder / "participants-votes.csv").read_text("utf-8"))
+    matrix_same = matrix == exports.read_polis_matrix(
+        (original.folder / original.matrix_file).read_text("utf-8")
+    )
+    votes_same = {k: v.value for k, v in back.votes.items()} == {
+        k: v.value for k, v in original.votes.items()
+    }
+    bodies = {c.id: c.body for c in back.comments}
+    shown = [c for c in original.comments if c.moderated != REJECTED]
+    texts = sum(bodies.get(c.id) == c.body for c in shown)
+    hidden_blank = all(bodies.get(c.id) == "" for c in original.comments if c not in shown)
+    return {
+        "matrix": "same" if matrix_same else "DIFFERS",
+        "votes": "same" if votes_same else "DIFFER",
+        "texts": f"{texts}/{len(shown)}" + ("" if hidden_blank else " +hidden!"),
+        "xids": f"{sum(back.xids.get(p) == x for p, x in original.xids.items())}"
+        f"/{len(original.xids)}" + ("" if back.xids.keys() <= original.xids.keys() else "+"),
+        "meta": "same" if back.meta == original.meta else "DIFFER",
+        "ok": matrix_same and votes_same and texts == len(shown) and hidden_blank,
+        "xids_ok": back.xids == original.xids,
+    }
+
+
+def compare(folder: Path, scratch: Path) -> tuple[list[str], bool]:
+    from deliberate.polis.files import read_conversation
+    from deliberate.polis.importer import run_import
 
     result = run_import(folder)
     debate = result.debate
     conversation = read_conversation(folder)
-
-    original = (folder / "participants-votes.csv").read_text(encoding="utf-8")
-    matrix_same = exports.read_polis_matrix(
-        text(exports.participants_votes_csv(debate))
-    ) == exports.read_polis_matrix(original)
-
-    rows = records(exports.votes_csv(debate))
-    exported = {(int(r["voter-id"]), int(r["comment-id"])): int(r["vote"]) for r in rows}
-    votes_same = exported == {key: vote.value for key, vote in conversation.votes.items()}
-
-    back = {int(r["comment-id"]): r["comment-body"] for r in records(exports.comments_csv(debate))}
-    shown = [c for c in conversation.comments if c.moderated != REJECTED]
-    texts_same = sum(back.get(c.id) == c.body for c in shown)
-    hidden_blank = all(back.get(c.id) == "" for c in conversation.comments if c not in shown)
-    ok = matrix_same and votes_same and texts_same == len(shown) and hidden_blank
+    classic = same_back(conversation, write_export(debate, "classic", scratch / "classic"))
+    current = same_back(conversation, write_export(debate, "current", scratch / "current"))
+    ok = classic["ok"] and current["ok"] and current["xids_ok"] and current["meta"] == "same"
     cells = [
         folder.name,
         f"{result.seconds:.1f}",
         f"{result.statements:,}",
         f"{result.participants:,}",
         f"{result.votes:,}",
-        "same" if matrix_same else "DIFFERS",
-        "same" if votes_same else "DIFFER",
-        f"{texts_same}/{len(shown)}" + ("" if hidden_blank else " +hidden!"),
+        classic["matrix"],
+        classic["votes"],
+        classic["texts"],
+        current["matrix"],
+        current["votes"],
+        current["texts"],
+        current["xids"],
+        current["meta"],
         "ok" if ok else "MISS",
     ]
     return cells, ok
@@ -95,7 +133,7 @@ def main() -> int:
             app = create_app()
             with app.app_context():
                 upgrade()
-                cells, ok = compare(folder)
+                cells, ok = compare(folder, Path(scratch))
                 from deliberate.extensions import db
 
                 db.session.remove()

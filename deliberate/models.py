@@ -28,6 +28,7 @@ from sqlalchemy import (
     func,
     select,
 )
+from sqlalchemy import false as sa_false
 from sqlalchemy import text as sql_text
 from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
@@ -39,6 +40,8 @@ PATH_STEP = 10
 #: Replies nest at most this deep (the path grows PATH_STEP characters a level).
 MAX_DEPTH = 60
 MOTION_MAX = 300
+#: Pol.is stores xids as text; 255 holds any real one (an e-mail address, a user id, a hash).
+XID_MAX = 255
 PSEUDONYM_MAX = 40
 #: A pseudonym's key is its confusables skeleton, which can be longer ("m" becomes "rn").
 PSEUDONYM_KEY_MAX = 160
@@ -349,6 +352,9 @@ class Participant(db.Model):
     )
     #: Their number in the conversation this debate was imported from (Pol.is participant).
     external_id: Mapped[int | None] = mapped_column()
+    #: The id the site that embedded that conversation gave them (Pol.is `xid`), if any: it
+    #: may name them on that site, so only the debate's staff download it (exports.py).
+    external_xid: Mapped[str | None] = mapped_column(String(XID_MAX))
     #: Whether the vote downloads may hold their votes as a row of their own. False from
     #: the moment they declare a community or post an argument, and never true again: a
     #: row could then be tied to their name (authors are named) or solved against the
@@ -440,6 +446,12 @@ class Argument(db.Model):
     external_id: Mapped[int | None] = mapped_column()
     #: Imported without a decision from the original moderators (Pol.is moderated = 0).
     unreviewed: Mapped[bool] = mapped_column(default=False)
+    #: A question about the participant rather than an opinion (Pol.is `is-meta`, e.g. "I
+    #: live in the city"): shown and voted on, but left out of the opinion groups and
+    #: their statistics, as Pol.is leaves it out of its math.
+    meta: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    #: Written by the conversation's organisers to start it (Pol.is `is-seed`).
+    seed: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
 
     agree_count: Mapped[int] = mapped_column(default=0)
     disagree_count: Mapped[int] = mapped_column(default=0)

@@ -288,6 +288,13 @@ def choose_export_pseudonyms(who: Standing, debate: Debate) -> Refusal:
     return manage_debate(who, debate)
 
 
+def download_xids(who: Standing, debate: Debate) -> Refusal:
+    """The xids of participants imported from Pol.is (the embedding site's ids for them,
+    which may name them there) are in the organisers' downloads only, as Pol.is gives them
+    to a conversation's owner only."""
+    return manage_debate(who, debate)
+
+
 def edit_ground_rules(who: Standing, debate: Debate) -> Refusal:
     if not who.manages:
         return NotAllowed(ORGANISERS_ONLY)

@@ -568,6 +568,12 @@ ROUTES = {
     "api draft": ("api.debate", "GET", "/api/v1/debates/{draft}", None),
     "api log": ("api.moderation_log", "GET", "/api/v1/debates/{slug}/moderation-log", None),
     "api results": ("api.results", "GET", "/api/v1/debates/{slug}/results", None),
+    "api comments.csv": (
+        "api.export",
+        "GET",
+        "/api/v1/debates/{slug}/export/comments.csv?format=current",
+        None,
+    ),
     "report": ("results.report", "GET", D + "/report", None),
     "draft report": ("results.report", "GET", "/d/{draft}/report", None),
     "arguments.json": ("results.export", "GET", D + "/export/arguments.json", None),
@@ -772,6 +778,18 @@ ROUTES = {
     "invitation": ("invitations.landing", "GET", "/i/{invitation_token}", None),
     "private debate": ("debates.debate", "GET", "/d/{private}", None),
     "private report": ("results.report", "GET", "/d/{private}/report", None),
+    "private report download": (
+        "results.export",
+        "GET",
+        "/d/{private}/export/comments.csv?format=current",
+        None,
+    ),
+    "private api download": (
+        "api.export",
+        "GET",
+        "/api/v1/debates/{private}/export/comments.csv",
+        None,
+    ),
     "new group": ("groups.new", "GET", "/groups/new", None),
     "new group!": (
         "groups.new",
@@ -944,6 +962,7 @@ TABLE = {
     "api draft":                  (404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404),
     "api log":                    EVERYONE_200,
     "api results":                EVERYONE_200,
+    "api comments.csv":           EVERYONE_200,
     "report":                     EVERYONE_200,
     "draft report":               (404, 404, 404, 404, 404, 404, 200, 200, 404, 404, 404),
     "arguments.json":             EVERYONE_200,
@@ -1032,6 +1051,9 @@ TABLE = {
     # Group G (org: admin, med: facilitator, owner: member) and its private debate P.
     "private debate":             (404, 404, 200, 404, 200, 404, 200, 200, 404, 404, 404),
     "private report":             (404, 404, 200, 404, 200, 404, 200, 200, 404, 404, 404),
+    "private report download":    (404, 404, 200, 404, 200, 404, 200, 200, 404, 404, 404),
+    # The API is public: a private debate is not there, for anyone.
+    "private api download":       (404,) * 11,
     "new group":                  LOGGED_IN_200,
     "new group!":                 (L,   302, 302, 302, 302, 302, 302, 302, 302, 302, L),
     "group":                      EVERYONE_200,

@@ -346,24 +346,27 @@ RESULTS = {
     "report": lambda w, d, a: rules.read_results(w, d),
     "export_names": lambda w, d, a: rules.choose_export_pseudonyms(w, d),
     "invite": lambda w, d, a: rules.invite(w, d),
+    "xids": lambda w, d, a: rules.download_xids(w, d),
 }
 
 # fmt: off
 #: The report and downloads are as public as the debate: hidden while it is a draft. Whether
-#: downloads name authors, and the invitation links, are the organisers' (in any phase).
+#: downloads name authors, the invitation links and the xids of participants imported from
+#: Pol.is (which may name them on the site that embedded the conversation) are the
+#: organisers' (in any phase).
 RESULTS_TABLE = {
-    #               draft report  open report  names   invite
-    "anonymous":   (404,          "ok",        403,    403),
-    "visitor":     (404,          "ok",        403,    403),
-    "participant": (404,          "ok",        403,    403),
-    "author":      (404,          "ok",        403,    403),
-    "organiser":   ("ok",         "ok",        "ok",   "ok"),
-    "mediator":    ("ok",         "ok",        403,    403),
-    "xmed":        (404,          "ok",        403,    403),
-    "admin":       ("ok",         "ok",        "ok",   "ok"),
-    "muted":       (404,          "ok",        403,    403),
-    "removed":     (404,          "ok",        403,    403),
-    "deleted":     (404,          "ok",        403,    403),
+    #               draft report  open report  names   invite  xids
+    "anonymous":   (404,          "ok",        403,    403,    403),
+    "visitor":     (404,          "ok",        403,    403,    403),
+    "participant": (404,          "ok",        403,    403,    403),
+    "author":      (404,          "ok",        403,    403,    403),
+    "organiser":   ("ok",         "ok",        "ok",   "ok",   "ok"),
+    "mediator":    ("ok",         "ok",        403,    403,    403),
+    "xmed":        (404,          "ok",        403,    403,    403),
+    "admin":       ("ok",         "ok",        "ok",   "ok",   "ok"),
+    "muted":       (404,          "ok",        403,    403,    403),
+    "removed":     (404,          "ok",        403,    403,    403),
+    "deleted":     (404,          "ok",        403,    403,    403),
 }
 # fmt: on
 
@@ -378,12 +381,14 @@ def test_results_permission_table(app, role):
         outcome(RESULTS["report"](who, open_, argument)),
         outcome(RESULTS["export_names"](who, open_, argument)),
         outcome(RESULTS["invite"](who, open_, argument)),
+        outcome(RESULTS["xids"](who, open_, argument)),
     )
     assert actual == RESULTS_TABLE[role]
     for phase in Phase:
         debate, _ = build(phase)
         assert outcome(RESULTS["export_names"](who, debate, argument)) == RESULTS_TABLE[role][2]
         assert outcome(RESULTS["invite"](who, debate, argument)) == RESULTS_TABLE[role][3]
+        assert outcome(RESULTS["xids"](who, debate, argument)) == RESULTS_TABLE[role][4]
 
 
 def test_sanctions_stop_taking_part(app):

@@ -11,6 +11,8 @@ from ..models import Argument, Audience, Debate, Phase
 from ..moderation import log
 from ..moderation.services import apply_due_phase_changes
 from ..results import cache, texts
+from ..results.export_views import download
+from ..rules import Standing
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -114,6 +116,14 @@ def moderation_log(slug: str):
         ],
         older=f"?before={entries[-1].id}" if len(entries) == log.PAGE_SIZE else None,
     )
+
+
+@bp.route("/debates/<slug>/export/<kind>")
+def export(slug: str, kind: str):
+    """The report's downloads (arguments.json, comments.csv, votes.csv,
+    participants-votes.csv, moderation-log.csv; `?format=current` for Pol.is's format since
+    2024), as anyone reads them: the same files as the report page's links."""
+    return download(public_debate(slug), Standing(user=None), kind)
 
 
 @bp.route("/debates/<slug>/results")

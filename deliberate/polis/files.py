@@ -43,15 +43,27 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
+from ..models import XID_MAX
+
 COMMENTS, MATRIX, VOTES, SUMMARY = (
     "comments.csv",
     "participants-votes.csv",
     "votes.csv",
     "summary.csv",
 )
+#: The name the Pol.is server's report export (2024) gives the matrix.
+REPORT_MATRIX = "participant-votes.csv"
 COMMENT_COLUMNS = ("timestamp", "comment-id", "author-id", "moderated", "comment-body")
+#: Columns of comments.csv since 2024 (optional): true or false, and a number from 0 to 1.
+COMMENT_FLAGS = ("is-meta", "is-seed")
+CONSENSUS_COLUMN = "group-informed-consensus"
 VOTE_COLUMNS = ("timestamp", "comment-id", "voter-id", "vote")
 MATRIX_COLUMNS = ("participant", "group-id", "n-comments", "n-votes", "n-agree", "n-disagree")
+#: Exports made since 2022 put the host site's own id of the participant after theirs.
+XID = "xid"
+#: Below this a timestamp is in seconds (the report export), at or above it milliseconds
+#: (the math worker's export): 10**11 ms is March 1973, 10**11 s the year 5138.
+SECONDS_BELOW = 10**11
 VOTE_VALUES = {"1": 1, "-1": -1, "0": 0}
 REJECTED, UNMODERATED, ACCEPTED = -1, 0, 1
 
@@ -83,6 +95,11 @@ class Comment:
     timestamp: int | None
     moderated: int
     body: str
+    #: comments.csv's is-meta and is-seed (False where the export has no such column).
+    is_meta: bool = False
+    is_seed: bool = False
+    #: Pol.is's group-informed consensus of the statement, where the export carries it.
+    consensus: float | None = None
 
 
 @dataclass
@@ -114,6 +131,13 @@ class Conversation:
     groups: dict[int, int | None] = field(default_factory=dict)
     #: votes.csv: each voter's first vote as (ms, line), None without votes.csv.
     first_votes: dict[int, tuple[int, int]] | None = None
+    #: participants-votes.csv's xid column (exports since 2022): participant -> the host
+    #: site's id for them, where the cell is not empty.
+    xids: dict[int, str] = field(default_factory=dict)
+    #: Whether the export had an xid column (so that exporting it back can keep it).
+    has_xid: bool = False
+    #: The matrix file read: participants-votes.csv, or participant-votes.csv.
+    matrix_file: str = MATRIX
 
     @property
     def comment_ids(self) -> list[int]:
@@ -127,9 +151,11 @@ class Conversation:
 
     @property
     def meta(self) -> list[int]:
-        """The conversation's known meta statements (KNOWN_META_STATEMENTS), by folder name:
-        Pol.is zeroes them too, but its exports do not say which they are."""
-        return list(KNOWN_META_STATEMENTS.get(self.folder.name, ()))
+        """The conversation's meta statements, which Pol.is zeroes too: those comments.csv
+        marks (is-meta, since 2024), and for older exports, which do not say, the known
+        ones (KNOWN_META_STATEMENTS, by folder name)."""
+        marked = {c.id for c in self.comments if c.is_meta}
+        return sorted(marked.union(KNOWN_META_STATEMENTS.get(self.folder.name, ())))
 
     def arrival_order(self) -> list[int]:
         """Participant ids in Pol.is's row order: by first vote when votes.csv gave it (ties:
@@ -181,7 +207,8 @@ def read_conversation(folder: Path) -> Conversation:
     folder = Path(folder)
     if not (folder / COMMENTS).is_file():
         raise PolisFormatError(f"{COMMENTS}: not found in {folder}")
-    has_votes, has_matrix = (folder / VOTES).is_file(), (folder / MATRIX).is_file()
+    matrix_file = MATRIX if (folder / MATRIX).is_file() else REPORT_MATRIX
+    has_votes, has_matrix = (folder / VOTES).is_file(), (folder / matrix_file).is_file()
     if not (has_votes or has_matrix):
         raise PolisFormatError(f"{MATRIX}: not found in {folder} (nor {VOTES})")
     summary = read_summary(folder / SUMMARY) if (folder / SUMMARY).is_file() else {}
@@ -189,14 +216,15 @@ def read_conversation(folder: Path) -> Conversation:
     known = {c.id for c in comments}
     participants = {c.author for c in comments}
     votes: dict[tuple[int, int], Vote] = {}
-    groups: dict[int, int | None] = {}
     first_votes = None
     vote_rows = 0
+    matrix = Matrix({}, {}, {}, False)
     if has_matrix:
-        groups, votes = read_matrix(folder / MATRIX, known)
-        participants.update(groups)
+        matrix = read_matrix(folder / matrix_file, known)
+        votes = matrix.votes
+        participants.update(matrix.groups)
         vote_rows = len(votes)
-    votes_from = MATRIX
+    votes_from = matrix_file
     if has_votes:
         votes, vote_rows, first_votes = read_votes(folder / VOTES, known)
         participants.update(voter for voter, _comment in votes)
@@ -210,8 +238,11 @@ def read_conversation(folder: Path) -> Conversation:
         votes_from=votes_from,
         attribution=find_attribution(folder),
         vote_rows=vote_rows,
-        groups=groups,
+        groups=matrix.groups,
         first_votes=first_votes,
+        xids=matrix.xids,
+        has_xid=matrix.has_xid,
+        matrix_file=matrix_file,
     )
 
 
@@ -266,6 +297,33 @@ def whole(name: str, line: int, column: str, cell: str, *, blank: bool = False) 
     return int(cell)
 
 
+def moment(name: str, line: int, cell: str, *, blank: bool = False) -> int | None:
+    """A timestamp cell in milliseconds since the epoch, whichever unit the export used."""
+    value = whole(name, line, "timestamp", cell, blank=blank)
+    if value is None or abs(value) >= SECONDS_BELOW:
+        return value
+    return value * 1000
+
+
+def flag(name: str, line: int, column: str, cell: str) -> bool:
+    value = cell.strip().lower()
+    if value not in ("true", "false", ""):
+        raise PolisFormatError(f"{name} line {line}: {column} {cell!r} is not true or false")
+    return value == "true"
+
+
+def fraction(name: str, line: int, column: str, cell: str) -> float | None:
+    if cell.strip() == "":
+        return None
+    try:
+        value = float(cell)
+    except ValueError:
+        value = float("nan")
+    if not 0 <= value <= 1:
+        raise PolisFormatError(f"{name} line {line}: {column} {cell!r} is not a number from 0 to 1")
+    return value
+
+
 def decode(path: Path) -> str:
     data = path.read_bytes()
     try:
@@ -288,7 +346,15 @@ def read_summary(path: Path) -> dict[str, str]:
 def read_comments(path: Path) -> list[Comment]:
     name = path.name
     header, rows = records(path, COMMENT_COLUMNS)
-    at = {column: header.index(column) for column in COMMENT_COLUMNS}
+    at = {
+        column: header.index(column)
+        for column in (*COMMENT_COLUMNS, *COMMENT_FLAGS, CONSENSUS_COLUMN)
+        if column in header
+    }
+
+    def optional(row, line, column, read):
+        return read(name, line, column, row[at[column]]) if column in at else None
+
     comments, lines = [], {}
     for line, row in rows:
         comment_id = whole(name, line, "comment-id", row[at["comment-id"]])
@@ -309,9 +375,12 @@ def read_comments(path: Path) -> list[Comment]:
                 line=line,
                 id=comment_id,
                 author=whole(name, line, "author-id", row[at["author-id"]]),
-                timestamp=whole(name, line, "timestamp", row[at["timestamp"]], blank=True),
+                timestamp=moment(name, line, row[at["timestamp"]], blank=True),
                 moderated=int(moderated),
                 body=restore(row[at["comment-body"]]),
+                is_meta=bool(optional(row, line, "is-meta", flag)),
+                is_seed=bool(optional(row, line, "is-seed", flag)),
+                consensus=optional(row, line, CONSENSUS_COLUMN, fraction),
             )
         )
     comments.sort(key=lambda c: c.id)
@@ -332,23 +401,37 @@ def restore(cell: str) -> str:
     return cell[1:] if cell[:1] == "'" and needs_quote(cell[1:]) else cell
 
 
-def read_matrix(
-    path: Path, known: set[int]
-) -> tuple[dict[int, int | None], dict[tuple[int, int], Vote]]:
-    """(participant -> Pol.is group or None, (participant, comment id) -> vote)."""
+@dataclass(frozen=True)
+class Matrix:
+    #: participant -> Pol.is group, None where it placed them in none.
+    groups: dict[int, int | None]
+    #: (participant, comment id) -> vote.
+    votes: dict[tuple[int, int], Vote]
+    #: participant -> xid, where the cell is not empty.
+    xids: dict[int, str]
+    has_xid: bool
+
+
+def read_matrix(path: Path, known: set[int]) -> Matrix:
+    """The participants' groups, votes and xids of a participants-votes.csv, with or
+    without the xid column."""
     name = path.name
     header, rows = records(path, MATRIX_COLUMNS)
-    if tuple(header[: len(MATRIX_COLUMNS)]) != MATRIX_COLUMNS:
+    has_xid = header[1:2] == [XID]
+    expected = (MATRIX_COLUMNS[0], *((XID,) if has_xid else ()), *MATRIX_COLUMNS[1:])
+    if tuple(header[: len(expected)]) != expected:
         raise PolisFormatError(
             f"{name} line 1: the first columns must be {','.join(MATRIX_COLUMNS)}"
+            f" (or {','.join((MATRIX_COLUMNS[0], XID, *MATRIX_COLUMNS[1:]))})"
         )
+    group_at = len(expected) - len(MATRIX_COLUMNS) + 1
     columns = []
-    for position, column in enumerate(header[len(MATRIX_COLUMNS) :], len(MATRIX_COLUMNS)):
+    for position, column in enumerate(header[len(expected) :], len(expected)):
         comment_id = whole(name, 1, "comment column", column)
         if comment_id not in known:
             raise PolisFormatError(f"{name} line 1: comment {comment_id} is not in {COMMENTS}")
         columns.append((position, comment_id))
-    groups, votes, lines = {}, {}, {}
+    groups, votes, lines, xids = {}, {}, {}, {}
     for line, row in rows:
         participant = whole(name, line, "participant", row[0])
         if participant in lines:
@@ -357,7 +440,14 @@ def read_matrix(
                 f"{lines[participant]}"
             )
         lines[participant] = line
-        groups[participant] = whole(name, line, "group-id", row[1], blank=True)
+        if has_xid and row[1].strip():
+            xids[participant] = row[1].strip()
+            if len(xids[participant]) > XID_MAX:
+                raise PolisFormatError(
+                    f"{name} line {line}: the xid of participant {participant} is longer "
+                    f"than {XID_MAX} characters"
+                )
+        groups[participant] = whole(name, line, "group-id", row[group_at], blank=True)
         for position, comment_id in columns:
             cell = row[position]
             if cell == "":
@@ -369,7 +459,7 @@ def read_matrix(
                     f" (participant {participant}, comment {comment_id})"
                 )
             votes[participant, comment_id] = Vote(value)
-    return groups, votes
+    return Matrix(groups, votes, xids, has_xid)
 
 
 def read_votes(
@@ -386,7 +476,7 @@ def read_votes(
     count = 0
     for line, row in rows:
         count += 1
-        when = whole(name, line, "timestamp", row[at["timestamp"]])
+        when = moment(name, line, row[at["timestamp"]])
         comment_id = whole(name, line, "comment-id", row[at["comment-id"]])
         if comment_id not in known:
             raise PolisFormatError(f"{name} line {line}: comment {comment_id} is not in {COMMENTS}")

@@ -6,12 +6,14 @@ What becomes what:
   summary's topic; its background says where it came from, with the licence and
   attribution found in a README.md beside the export;
 - each Pol.is participant (matrix row, voter or author) -> an anonymous imported account
-  nobody can log in to ("Pol.is participant 17") and a Participant with external_id 17 and
-  no motion position;
+  nobody can log in to ("Pol.is participant 17") and a Participant with external_id 17,
+  its `xid` if the export has one (external_xid) and no motion position;
 - each comment -> a top-level statement (no stance) with external_id = its comment-id:
   accepted ones shown, rejected ones (moderated -1) hidden with a public moderation-log
-  entry, unmoderated ones (0) shown and marked `unreviewed`. Deliberate keeps statements
-  of BODY_MIN to BODY_MAX characters (a CHECK constraint); a comment outside that range
+  entry, unmoderated ones (0) shown and marked `unreviewed`; meta statements (is-meta, or
+  known for an older export: files.KNOWN_META_STATEMENTS) marked `meta`, which the opinion
+  groups leave out as Pol.is does; seed statements (is-seed) marked `seed`. Deliberate keeps
+  statements of BODY_MIN to BODY_MAX characters (a CHECK constraint); a comment outside that range
   keeps its place, author, votes and moderation state but not its text (it is stored as
   withdrawn, like a deleted argument); the result lists them;
 - each vote -> an ArgumentVote of 1, -1 or 0 (pass), from votes.csv when there is one (the
@@ -348,6 +350,7 @@ def _insert_participants(
             "debate_id": debate.id,
             "user_id": users[pid],
             "external_id": pid,
+            "external_xid": conversation.xids.get(pid),
             "position_before": None,
             "joined_at": moment(first.get(pid), now),
         }
@@ -373,6 +376,7 @@ def _insert_statements(
     slot = {1: 0, -1: 1, 0: 2}
     for (_voter, comment_id), vote in conversation.votes.items():
         counts[comment_id][slot[vote.value]] += 1
+    meta = set(conversation.meta)
     rows = []
     for comment in conversation.comments:
         agree, disagree, passed = counts[comment.id]
@@ -395,6 +399,8 @@ def _insert_statements(
                 "moderation_reason": REJECTED_REASON if comment.moderated == REJECTED else "",
                 "external_id": comment.id,
                 "unreviewed": comment.moderated == UNMODERATED,
+                "meta": comment.id in meta,
+                "seed": comment.is_seed,
                 "agree_count": agree,
                 "disagree_count": disagree,
                 "pass_count": passed,

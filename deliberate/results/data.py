@@ -52,8 +52,9 @@ class DebateData:
     #: Which version of Pol.is's math draws the opinion groups (Debate.group_method).
     group_method: str = "current"
     #: Listed arguments not shown (hidden, flagged or collapsed by moderation, or
-    #: withdrawn), and the votes on them, by column of withheld_ids. Only the opinion groups
-    #: read them: Pol.is zeroes such statements but still counts their votes as seen.
+    #: withdrawn) or meta (Argument.meta), and the votes on them, by column of
+    #: withheld_ids. Only the opinion groups read them: Pol.is zeroes such statements but
+    #: still counts their votes as seen.
     withheld_ids: np.ndarray = field(default_factory=_empty)
     withheld_voter: np.ndarray = field(default_factory=_empty)
     withheld_argument: np.ndarray = field(default_factory=_empty)
@@ -115,6 +116,7 @@ def load(debate: Debate, *, people: bool = True) -> DebateData:
             Argument.depth,
             Argument.visibility,
             Argument.deleted_at,
+            Argument.meta,
         )
         .where(
             Argument.debate_id == debate.id,
@@ -122,7 +124,11 @@ def load(debate: Debate, *, people: bool = True) -> DebateData:
         )
         .order_by(Argument.path)
     ).all()
-    is_shown = [n.visibility is Visibility.SHOWN and n.deleted_at is None for n in nodes]
+    # Meta statements (questions about the participant) are no opinions: like Pol.is, the
+    # analysis zeroes them, as it does arguments the public cannot read.
+    is_shown = [
+        n.visibility is Visibility.SHOWN and n.deleted_at is None and not n.meta for n in nodes
+    ]
     shown = [n for n, kept in zip(nodes, is_shown, strict=True) if kept]
     withheld = [n for n, kept in zip(nodes, is_shown, strict=True) if not kept]
 

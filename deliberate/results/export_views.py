@@ -21,9 +21,9 @@ from .blueprint import bp
 WRITE_LIMIT = "30 per minute;300 per hour"
 
 
-def participants_votes(debate):
-    """The matrix with each participant's opinion group from the (cached) analysis; the
-    analysis of a large debate may still be running (results/jobs.py)."""
+def opinion_groups(debate):
+    """Each participant's opinion group from the (cached) analysis; the analysis of a large
+    debate may still be running (results/jobs.py)."""
     groups = cache.participant_groups(debate)
     if groups is None:
         abort(
@@ -34,14 +34,24 @@ def participants_votes(debate):
                 mimetype="text/plain",
             )
         )
-    return exports.participants_votes_csv(debate, groups)
+    return groups
+
+
+def comments(debate, who, fmt):
+    groups = opinion_groups(debate) if fmt == "current" else None
+    return exports.comments_csv(debate, groups, fmt)
+
+
+def participants_votes(debate, who, fmt):
+    xids = rules.allowed(rules.download_xids(who, debate))
+    return exports.participants_votes_csv(debate, opinion_groups(debate), fmt, xids=xids)
 
 
 CSVS = {
-    "comments.csv": exports.comments_csv,
-    "votes.csv": exports.votes_csv,
+    "comments.csv": comments,
+    "votes.csv": lambda debate, who, fmt: exports.votes_csv(debate),
     "participants-votes.csv": participants_votes,
-    "moderation-log.csv": exports.moderation_log_csv,
+    "moderation-log.csv": lambda debate, who, fmt: exports.moderation_log_csv(debate),
 }
 #: Votes row by row: published once the debate is closed (exports.rows_published).
 ROW_FILES = ("votes.csv", "participants-votes.csv")
@@ -50,13 +60,27 @@ ROW_FILES = ("votes.csv", "participants-votes.csv")
 @bp.route("/d/<slug>/export/<kind>")
 def export(slug: str, kind: str):
     debate, who = load_debate(slug)
+    return download(debate, who, kind)
+
+
+def download(debate, who, kind: str) -> Response:
+    """One download of a debate the caller may read, in the Pol.is format the `format`
+    parameter names (exports.FORMATS; classic by default); the JSON API serves it too."""
     rules.require(rules.read_results(who, debate))
+    slug = debate.slug
     if kind == "arguments.json":
         url = url_for("debates.debate", slug=slug, _external=True)
         body = json.dumps(exports.argument_graph(debate, url), ensure_ascii=False)
         return attachment(Response(body, mimetype="application/json"), slug, kind)
     if kind not in CSVS:
         abort(404)
+    fmt = request.args.get("format", "classic")
+    if fmt not in exports.FORMATS:
+        abort(
+            Response(
+                _("Unknown format: choose classic or current."), status=400, mimetype="text/plain"
+            )
+        )
     if kind in ROW_FILES and not exports.rows_published(debate):
         raise WrongPhase(
             _l(
@@ -65,7 +89,7 @@ def export(slug: str, kind: str):
             )
         )
     # Streamed: a large debate's votes never sit in memory whole.
-    chunks = stream_with_context(CSVS[kind](debate))
+    chunks = stream_with_context(CSVS[kind](debate, who, fmt))
     return attachment(Response(chunks, mimetype="text/csv"), slug, kind)
 
 

@@ -84,8 +84,27 @@ COMMENTS_HEADER = [
     "moderated",
     "comment-body",
 ]
+#: Pol.is's comments.csv since 2024: no `datetime`; meta and seed flags and the statement's
+#: group-informed consensus before the text.
+CURRENT_COMMENTS_HEADER = [
+    "timestamp",
+    "comment-id",
+    "author-id",
+    "agrees",
+    "disagrees",
+    "moderated",
+    "is-meta",
+    "is-seed",
+    "group-informed-consensus",
+    "comment-body",
+]
 VOTES_HEADER = ["timestamp", "datetime", "comment-id", "voter-id", "vote"]
 MATRIX_HEADER = ["participant", "group-id", "n-comments", "n-votes", "n-agree", "n-disagree"]
+#: Since 2022 the matrix has the host site's id of each participant after theirs.
+CURRENT_MATRIX_HEADER = ["participant", "xid", *MATRIX_HEADER[1:]]
+#: The two Pol.is export formats the downloads write: "classic" (2014 to 2021) and
+#: "current" (Pol.is's exports since 2024). votes.csv is the same in both.
+FORMATS = ("classic", "current")
 LOG_HEADER = [
     "time",
     "when",
@@ -244,6 +263,8 @@ def _arguments(debate: Debate, *, pseudonyms: bool = False):
         Argument.author_id,
         Argument.external_id,
         Argument.unreviewed,
+        Argument.meta,
+        Argument.seed,
         _comment_offset(debate),
     ]
     query = select(*columns).where(Argument.debate_id == debate.id, _listed)
@@ -328,28 +349,71 @@ def csv_chunks(header: Iterable, rows: Iterable[Iterable]) -> Iterator[str]:
     yield buffer.getvalue()
 
 
-def comments_csv(debate: Debate) -> Iterator[str]:
-    """Every listed argument, at every depth, as a Pol.is comment (the graph has the tree)."""
-    numbering = Numbering(debate, _people(debate))
+def comments_csv(
+    debate: Debate, groups: Mapping[int, int] | None = None, fmt: str = "classic"
+) -> Iterator[str]:
+    """Every listed argument, at every depth, as a Pol.is comment (the graph has the tree).
+    The current format adds the meta and seed flags and the group-informed consensus, from
+    `groups` (Participant.id -> opinion group, the results analysis's)."""
+    people = _people(debate)
+    numbering = Numbering(debate, people)
+    current = fmt == "current"
+    consensus = _consensus(debate, people, groups or {}) if current else iter(())
+    scores = dict(consensus) if current else {}
 
     def rows():
         for row in _arguments(debate):
             status = _status(row.visibility, row.deleted_at)
-            author = numbering.author(row.author_id, status in ("shown", "collapsed"))
+            readable = status in ("shown", "collapsed")
+            author = numbering.author(row.author_id, readable)
             moderated = MODERATED[status]
             if status == "shown" and row.unreviewed:
                 moderated = 0  # imported from Pol.is, where nobody had reviewed it
+            number = comment_number(row.id, row.external_id, row.imported_max)
+            author = "" if author is None else author
+            counts = (row.agree_count, row.disagree_count, moderated)
+            if not current:
+                yield (*polis_time(row.created_at), number, author, *counts, row.body or "")
+                continue
+            # No figure of a hidden argument's groups: the report shows none either.
+            score = scores.get(row.id) if readable else None
             yield (
-                *polis_time(row.created_at),
-                comment_number(row.id, row.external_id, row.imported_max),
-                "" if author is None else author,
-                row.agree_count,
-                row.disagree_count,
-                moderated,
+                polis_time(row.created_at)[0],
+                number,
+                author,
+                *counts,
+                _true(row.meta),
+                _true(row.seed),
+                "" if score is None else repr(score),
                 row.body or "",
             )
 
-    return csv_chunks(COMMENTS_HEADER, rows())
+    return csv_chunks(CURRENT_COMMENTS_HEADER if current else COMMENTS_HEADER, rows())
+
+
+def _true(flag: bool) -> str:
+    return "true" if flag else "false"
+
+
+def _consensus(debate: Debate, people: list[Person], groups: Mapping[int, int]):
+    """(argument id, group-informed consensus) of each argument the placed participants
+    voted on: Pol.is's product over the opinion groups of (agrees + 1) / (votes + 2)
+    (results/polis_math.py group_consensus), from one pass over the votes."""
+    group_of = {p.user_id: groups[p.participant_id] for p in people if p.participant_id in groups}
+    k = max(group_of.values(), default=-1) + 1
+    if not k:
+        return
+    for argument_id, votes in groupby(_votes(debate), key=lambda vote: vote.argument_id):
+        agree, seen = [0] * k, [0] * k
+        for vote in votes:
+            group = group_of.get(vote.user_id)
+            if group is not None:
+                seen[group] += 1
+                agree[group] += vote.value == 1
+        score = 1.0
+        for a, n in zip(agree, seen, strict=True):
+            score *= (a + 1) / (n + 2)
+        yield argument_id, score
 
 
 def _votes(debate: Debate):
@@ -397,14 +461,23 @@ def votes_csv(debate: Debate) -> Iterator[str]:
 
 
 def participants_votes_csv(
-    debate: Debate, groups: Mapping[int, int] | None = None
+    debate: Debate,
+    groups: Mapping[int, int] | None = None,
+    fmt: str = "classic",
+    *,
+    xids: bool = False,
 ) -> Iterator[str]:
     """One row per participant with a public record who voted or wrote, by voter number,
     one column per comment (1 agree, -1 disagree, 0 pass, empty: no vote); `n-votes` counts
     passes too, as in Pol.is. `groups`: Participant.id -> opinion group, from the results
-    analysis."""
+    analysis. The current format has an `xid` column after `participant`: the imported
+    participants' xids when `xids` (the debate's staff: an xid may name someone on the site
+    that embedded the conversation, and Pol.is's own public data leaves them out), else
+    empty."""
     groups = groups or {}
+    current = fmt == "current"
     people = _people(debate)
+    known_xids = _xids(debate) if current and xids else {}
     numbers = Numbering(debate, people).voters
     rows_of = sorted((p for p in people if p.user_id in numbers), key=lambda p: numbers[p.user_id])
     listed = db.session.execute(
@@ -439,9 +512,22 @@ def participants_votes_csv(
                 if n_votes or n_comments:
                     group = groups.get(person.participant_id, "")
                     number = numbers[person.user_id]
-                    yield (number, group, n_comments, n_votes, agree, disagree, *cells)
+                    xid = (known_xids.get(person.participant_id, ""),) if current else ()
+                    yield (number, *xid, group, n_comments, n_votes, agree, disagree, *cells)
 
-    return csv_chunks([*MATRIX_HEADER, *header], rows())
+    first = CURRENT_MATRIX_HEADER if current else MATRIX_HEADER
+    return csv_chunks([*first, *header], rows())
+
+
+def _xids(debate: Debate) -> dict[int, str]:
+    """Participant id -> the xid they were imported with."""
+    return dict(
+        db.session.execute(
+            select(Participant.id, Participant.external_xid).where(
+                Participant.debate_id == debate.id, Participant.external_xid.is_not(None)
+            )
+        ).all()
+    )
 
 
 def _ballots(debate: Debate, participant_ids: list[int]):
@@ -463,7 +549,7 @@ def read_polis_matrix(text: str) -> dict[tuple[int, int], int]:
     matrix = {}
     for row in csv.DictReader(io.StringIO(text)):
         for key, cell in row.items():
-            if key not in MATRIX_HEADER and cell != "":
+            if key not in CURRENT_MATRIX_HEADER and cell != "":
                 matrix[int(row["participant"]), int(key)] = int(cell)
     return matrix
 

@@ -114,6 +114,8 @@ class Method:
     zero_excluded: bool
     base_k: int
     base_iters: int
+    count_zeroed: bool = False
+    group_init: GroupInit | None = None
 
 
 #: The math worker as published today (math/src/polismath/math/conversation.clj):
@@ -213,9 +215,9 @@ def polis_groups(
     excluded_set = set(excluded_comments)
     excluded = np.array([c in excluded_set for c in cids])
 
-    placed = in_conversation(np.diff(matrix.indptr), matrix.shape[1])
+    placed = in_conversation(vote_counts(matrix, excluded, version), matrix.shape[1])
     coords = project(matrix, excluded, version)[placed]
-    grouping = _groups(coords, seed, group_init, version)
+    grouping = _groups(coords, seed, version.group_init or group_init, version)
     if grouping is None:
         return None
     labels, k, silhouette = grouping
@@ -254,6 +256,14 @@ def _as_csr(votes: Any, shape: tuple[int, int]) -> sp.csr_matrix:
 
 
 # --- who is placed, and where -----------------------------------------------------------------
+
+
+def vote_counts(matrix: sp.csr_matrix, excluded: np.ndarray, method: Method = CURRENT) -> np.ndarray:
+    """conversation.clj :user-vote-counts: each participant's votes, as the in-conversation
+    rule counts them. ``matrix`` has only columns with votes."""
+    if method.count_zeroed and method.zero_excluded:
+        return matrix[:, ~excluded].getnnz(axis=1) + int(excluded.sum())
+    return np.diff(matrix.indptr)
 
 
 def in_conversation(vote_counts: np.ndarray, n_comments: int) -> np.ndarray:
