@@ -5,12 +5,14 @@
 
 Each DIR is a Pol.is export folder (comments.csv, participants-votes.csv, and votes.csv if
 Pol.is published it), read by the importer's reader (deliberate/polis/files.py). Rows are
-put in Pol.is's order (first vote, else participant id), and both versions of Pol.is's
-math that ``polis_math`` reproduces run on the matrix (``METHODS``: the current one, and
-the earlier one whose groups some exports still carry). The adjusted Rand index compares
+put in Pol.is's order (first vote, else participant id), and every version of Pol.is's
+math that ``polis_math`` reproduces runs on the matrix (``METHODS``: the current one, and
+the earlier ones whose groups some exports still carry). The adjusted Rand index compares
 our groups with the export's group-id column over the participants both place in a group;
 "kept" is the version the importer keeps for that conversation (deliberate/polis/
-fidelity.py), and the placed, groups and time columns are that version's.
+fidelity.py), and the placed, groups, consensus and time columns are that version's.
+"consensus r" correlates our group-informed consensus of each statement with Pol.is's,
+where the export carries it (comments.csv's group-informed-consensus, since 2024).
 
 Exit code 1 if a conversation misses the bar with the version kept: a different number of
 groups than Pol.is, or an adjusted Rand index below 0.8 (``--no-check`` only prints).
@@ -25,14 +27,15 @@ from deliberate.polis.files import Conversation, read_conversation
 from deliberate.results.polis_math import METHODS
 
 COLUMNS = (
-    ("conversation", 32),
+    ("conversation", 46),
     ("participants", 12),
     ("statements", 10),
     ("votes", 8),
     ("placed ours/Pol.is", 18),
     ("groups ours/Pol.is", 18),
-    *((f"ARI {name}", 11) for name in METHODS),
+    *((f"ARI {name}", max(11, 4 + len(name))) for name in METHODS),
     ("kept", 8),
+    ("consensus r", 11),
     ("time (s)", 8),
     ("", 4),
 )
@@ -57,6 +60,7 @@ def row(conversation: Conversation, fidelities: dict[str, Fidelity]) -> tuple[li
         "{} / {}".format(*kept.groups),
         *(f"{fidelities[name].ari:.3f}" for name in METHODS),
         kept.method,
+        "-" if kept.consensus_r is None else f"{kept.consensus_r:.3f}",
         f"{kept.seconds:.2f}",
         "ok" if kept.ok else "MISS",
     ]
@@ -81,7 +85,8 @@ def main() -> int:
     extra_meta = parse_meta(args.meta)
     print("  ".join(title.ljust(width) for title, width in COLUMNS).rstrip())
     all_ok = True
-    for folder in args.dirs:
+    # A collection is passed as DIR/* (its README.md among them): folders only.
+    for folder in (d for d in args.dirs if d.is_dir()):
         conversation = read_conversation(folder)
         name = conversation.folder.name
         meta = [] if args.no_meta else extra_meta.get(name, conversation.meta)

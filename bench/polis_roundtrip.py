@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path
 
 COLUMNS = (
-    ("conversation", 32),
+    ("conversation", 46),
     ("import (s)", 10),
     ("statements", 10),
     ("participants", 12),
@@ -122,7 +122,8 @@ def main() -> int:
     args = parser.parse_args()
     print("  ".join(title.ljust(width) for title, width in COLUMNS).rstrip())
     all_ok = True
-    for folder in args.dirs:
+    # A collection is passed as DIR/* (its README.md among them): folders only.
+    for folder in (d for d in args.dirs if d.is_dir()):
         with tempfile.TemporaryDirectory() as scratch:
             os.environ["DELIBERATE_INSTANCE_PATH"] = scratch
             os.environ["DELIBERATE_DATABASE_URL"] = f"sqlite:///{scratch}/roundtrip.sqlite3"

@@ -90,6 +90,11 @@ class GroupMethod(enum.StrEnum):
 
     CURRENT = "current"
     LEGACY = "legacy"
+    #: The current math regrouped from scratch, as after the math worker reloads.
+    RELOADED = "reloaded"
+    #: The math of mid-2017 and of late 2017 (zeroed columns counted as votes).
+    MID_2017 = "mid2017"
+    LATE_2017 = "late2017"
 
 
 class Audience(enum.StrEnum):
@@ -267,7 +272,8 @@ class Debate(db.Model):
     #: The organiser's choice: do downloads name the authors of arguments by pseudonym?
     export_pseudonyms: Mapped[bool] = mapped_column(default=False)
     #: The language its motion, background and contributions are written in (a BCP 47 tag),
-    #: so pages in another interface language mark them with `lang`.
+    #: so pages in another interface language mark them with `lang`. Contributions may also
+    #: be written in the debate's other languages (other_languages).
     language: Mapped[str] = mapped_column(String(35), default="en")
     #: Goes up whenever anything the debate's pages show changes (deliberate/versions.py), so
     #: a page rendered for one version can be served again, and revalidated, until the next.
@@ -279,6 +285,15 @@ class Debate(db.Model):
 
     # The home page shows the organiser of every row.
     organiser: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+    #: Loaded only where a page asks (the posting forms, the languages setting).
+    other_languages: Mapped[list[DebateLanguage]] = relationship(
+        order_by="DebateLanguage.position", cascade="all, delete-orphan", lazy="select"
+    )
+
+    @property
+    def languages(self) -> list[str]:
+        """Every language contributions may be written in, the debate's own first."""
+        return [self.language, *(other.tag for other in self.other_languages)]
 
     __table_args__ = (
         CheckConstraint("length(motion) >= 10", name="motion_length"),
@@ -325,6 +340,25 @@ class Debate(db.Model):
 
     def __repr__(self) -> str:
         return f"<Debate {self.slug}>"
+
+
+class DebateLanguage(db.Model):
+    """A language a debate's contributions may be written in besides its own
+    (deliberate/languages.py), in the order the organiser listed them."""
+
+    __tablename__ = "debate_language"
+
+    debate_id: Mapped[int] = mapped_column(
+        ForeignKey("debate.id", ondelete="CASCADE"), primary_key=True
+    )
+    #: A BCP 47 tag, normalised (languages.normalise).
+    tag: Mapped[str] = mapped_column(String(35), primary_key=True)
+    position: Mapped[int] = mapped_column(SmallInteger)
+
+    __table_args__ = (
+        UniqueConstraint("debate_id", "position"),
+        CheckConstraint("length(tag) >= 2", name="tag_not_empty"),
+    )
 
 
 class Participant(db.Model):
@@ -446,6 +480,9 @@ class Argument(db.Model):
     external_id: Mapped[int | None] = mapped_column()
     #: Imported without a decision from the original moderators (Pol.is moderated = 0).
     unreviewed: Mapped[bool] = mapped_column(default=False)
+    #: The language it is written in (a BCP 47 tag, one of its debate's languages when
+    #: posted); NULL: the debate's own (Debate.language).
+    language: Mapped[str | None] = mapped_column(String(35))
     #: A question about the participant rather than an opinion (Pol.is `is-meta`, e.g. "I
     #: live in the city"): shown and voted on, but left out of the opinion groups and
     #: their statistics, as Pol.is leaves it out of its math.

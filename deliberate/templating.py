@@ -13,7 +13,7 @@ from flask_login import current_user
 from jinja2 import FileSystemLoader
 from markupsafe import Markup
 
-from . import rules
+from . import languages, rules
 from .markup import excerpt
 
 
@@ -36,7 +36,12 @@ def register(app):
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.jinja_env.globals.update(
-        rules=rules, allowed=rules.allowed, current_locale=get_locale, lang_attr=lang_attr
+        rules=rules,
+        allowed=rules.allowed,
+        current_locale=get_locale,
+        lang_attr=lang_attr,
+        language_name=languages.name,
+        language_label=languages.label,
     )
     app.jinja_env.filters["excerpt"] = excerpt
     app.jinja_env.filters["datetime"] = lambda value: format_datetime(value, "medium")
@@ -74,12 +79,17 @@ def _day(value: date, locale: str) -> str:
     return format_date(value, "medium", locale=locale)
 
 
-def lang_attr(debate) -> Markup:
-    """` lang="xx"` on a debate's own text when the page is in another language, so browsers
-    and screen readers read it in the right one."""
-    if debate.language == str(get_locale()):
+def lang_attr(debate, argument=None) -> Markup:
+    """` lang="xx"` on a debate's own text, or on an argument's, when the page is in another
+    language, so browsers and screen readers read it in the right one; with `dir` where the
+    language is not written left to right like the page, or its direction is unknown."""
+    tag = (argument.language if argument is not None else None) or debate.language
+    if tag == str(get_locale()):
         return Markup("")
-    return Markup(' lang="%s"') % debate.language
+    way = languages.direction(tag)
+    if way == "ltr":
+        return Markup(' lang="%s"') % tag
+    return Markup(' lang="%s" dir="%s"') % (tag, way)
 
 
 def percent(part: int, whole: int) -> int:

@@ -42,6 +42,7 @@ def test_debate_with_tallies_and_arguments(
         "parent_id": None,
         "stance": "pro",
         "body": "A **pro** argument in Markdown.",
+        "language": "en",
         "author": pro.author.pseudonym,
         "created_at": None,
         "edited_at": None,

@@ -757,6 +757,7 @@ ROUTES = {
         {"premoderation": "first", "flag_threshold": "2"},
     ),
     "audience!": ("review.audience", "POST", D + "/audience", {"audience": "unlisted"}),
+    "languages!": ("moderation.set_languages", "POST", D + "/languages", {"languages": "bm, ff"}),
     "invitations!": (
         "invitations.create",
         "POST",
@@ -1047,6 +1048,7 @@ TABLE = {
     "slow mode!":                 (L,   403, 403, 403, 302, 403, 403, 403, 403, 403, L),
     "settings!":                  (L,   403, 403, 403, 403, 403, 302, 302, 403, 403, L),
     "audience!":                  (L,   403, 403, 403, 403, 403, 302, 302, 403, 403, L),
+    "languages!":                 (L,   403, 403, 403, 403, 403, 302, 302, 403, 403, L),
     "invitations!":               (L,   403, 403, 403, 403, 403, 302, 302, 403, 403, L),
     # Group G (org: admin, med: facilitator, owner: member) and its private debate P.
     "private debate":             (404, 404, 200, 404, 200, 404, 200, 200, 404, 404, 404),

@@ -64,14 +64,15 @@ def debate(slug: str):
     ).all()
     return jsonify(
         **debate_summary(debate),
+        languages=debate.languages,
         background=debate.background,
         # Batched with the results (results/release.py), never counted live.
         motion_votes={key: counts[key] for key in ("before", "after")},
-        arguments=[argument_json(a) for a in arguments],
+        arguments=[argument_json(a, debate.language) for a in arguments],
     )
 
 
-def argument_json(argument: Argument) -> dict:
+def argument_json(argument: Argument, language: str) -> dict:
     """An argument as the public sees it: a hidden one keeps its place but not its words."""
     public = argument.visibility.value in ("shown", "edit_requested") and not argument.is_deleted
     return {
@@ -80,6 +81,8 @@ def argument_json(argument: Argument) -> dict:
         # null: a statement on an open question, which takes no side.
         "stance": argument.stance.value if argument.stance else None,
         "body": argument.body if public else "",
+        # A BCP 47 tag: the language the argument is written in.
+        "language": argument.language or language,
         "author": argument.author.pseudonym if public else None,
         "visibility": argument.visibility.value,
         "created_at": argument.created_at.isoformat(),

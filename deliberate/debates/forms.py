@@ -10,6 +10,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from .. import languages
 from ..forms import refuse_nul
 from ..models import BODY_MAX, BODY_MIN, MOTION_MAX
 
@@ -127,6 +128,26 @@ class EditDebateForm(FlaskForm):
     background = DebateForm.background
 
 
+def language_field():
+    return SelectField(_l("Language of your text"), choices=[], validate_choice=True)
+
+
+def written_in(form, debate, locale: str):
+    """Offer the debate's languages on a posting form, the reader's own first chosen where
+    the debate has it (else the debate's). Pages show the choice only when there are several."""
+    tags = debate.languages
+    form.language.choices = [SelectChoice(tag, languages.label(tag)) for tag in tags]
+    if form.language.data is None:  # not sent: a single-language debate, or a new form
+        form.language.data = locale if locale in tags else debate.language
+    return form
+
+
+def label(tag: str) -> str:
+    """ "bambara (bamanakan)": the language's name for the reader, and for its speakers."""
+    name, own = languages.name(tag), languages.own_name(tag)
+    return name if own.casefold() == name.casefold() else f"{name} ({own})"
+
+
 class ArgumentForm(FlaskForm):
     stance = RadioField(
         _l("Which side does your argument take?"),
@@ -142,6 +163,7 @@ class ArgumentForm(FlaskForm):
             Length(BODY_MIN, BODY_MAX, BODY_LENGTH),
         ],
     )
+    language = language_field()
 
 
 class StatementForm(FlaskForm):
@@ -156,6 +178,7 @@ class StatementForm(FlaskForm):
             Length(BODY_MIN, BODY_MAX, BODY_LENGTH),
         ],
     )
+    language = language_field()
 
 
 class EditArgumentForm(FlaskForm):

@@ -256,13 +256,22 @@ def record_final_position(who: Standing, debate: Debate, position: Position) -> 
 
 
 def post_argument(
-    who: Standing, debate: Debate, stance: Stance | None, body: str, parent: Argument | None = None
+    who: Standing,
+    debate: Debate,
+    stance: Stance | None,
+    body: str,
+    parent: Argument | None = None,
+    *,
+    language: str | None = None,
 ) -> Argument:
     """An argument on the motion, a statement on an open question (no stance), or a reply
-    (which supports or opposes its parent)."""
+    (which supports or opposes its parent), written in `language`: one of the debate's
+    languages, its own by default."""
     rules.require(rules.post_argument(who, debate, parent))
     if parent is not None and parent.debate_id != debate.id:
         raise Conflict()
+    if language is not None and language not in debate.languages:
+        raise InvalidInput(_l("Choose one of the debate's languages."))
     if (stance is None) != is_statement(debate, parent):
         raise InvalidInput(
             _l("A statement on an open question takes no side.")
@@ -278,6 +287,7 @@ def post_argument(
         body=body,
         body_html=render_markdown(body),
         depth=parent.depth + 1 if parent else 0,
+        language=None if language == debate.language else language,
     )
     held = premoderated(debate, who.participant)
     if held:

@@ -52,6 +52,7 @@ from .forms import (
     NewDebateForm,
     PositionForm,
     StatementForm,
+    written_in,
 )
 
 bp = Blueprint("debates", __name__)
@@ -171,7 +172,8 @@ def _forms(who: Standing, debate: Debate, communities, joining: bool) -> dict:
         question = debate.is_question
         forms["join_form"] = JoinForm(formdata=None, communities=communities, question=question)
     if rules.allowed(rules.post_argument(who, debate)):
-        forms["argument_form"] = StatementForm() if debate.is_question else ArgumentForm()
+        form = StatementForm() if debate.is_question else ArgumentForm()
+        forms["argument_form"] = written_in(form, debate, str(get_locale()))
     return forms
 
 
@@ -213,7 +215,9 @@ def argument(slug: str, argument_id: int):
         my_votes=queries.my_votes(current_user, shown_ids),
         notes=moderation.notes_for(debate, shown_ids),
         ground_rules=moderation.ground_rules(debate) if who.is_mediator else [],
-        argument_form=ArgumentForm(formdata=None) if who.signed_in else None,
+        argument_form=written_in(ArgumentForm(formdata=None), debate, str(get_locale()))
+        if who.signed_in
+        else None,
     )
 
 
@@ -277,9 +281,12 @@ def _post_argument(debate: Debate, who: Standing, parent: Argument | None):
     rules.require(rules.post_argument(who, debate, parent))
     statement = services.is_statement(debate, parent)
     form = StatementForm() if statement else ArgumentForm(stance=request.args.get("stance"))
+    written_in(form, debate, str(get_locale()))
     if form.validate_on_submit():
         stance = None if statement else Stance(form.stance.data)
-        argument = services.post_argument(who, debate, stance, form.body.data, parent)
+        argument = services.post_argument(
+            who, debate, stance, form.body.data, parent, language=form.language.data
+        )
         db.session.commit()
         posted = _("Your statement is posted.") if statement else _("Your argument is posted.")
         flash(posted, "success")

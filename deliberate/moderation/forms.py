@@ -10,9 +10,10 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from .. import languages
 from ..debates.forms import AUDIENCE_CHOICES, strip
 from ..http import MAX_ID
 from ..models import PSEUDONYM_MAX
@@ -259,6 +260,32 @@ class SlowModeForm(FlaskForm):
 class AudienceForm(FlaskForm):
     audience = RadioField(
         _l("Who can see this debate"), choices=AUDIENCE_CHOICES, validators=[InputRequired()]
+    )
+
+
+def language_tags(form, field):
+    """Each word must be a language tag; the message names the first that is not."""
+    try:
+        field.tags = languages.parse_list(field.data or "")
+    except languages.BadTag as error:
+        raise ValidationError(
+            _l(
+                "“%(tag)s” is not a language tag. Use tags such as fr, en, bm (Bambara), "
+                "ff (Fula), ses (Songhay), taq (Tamasheq).",
+                tag=str(error),
+            )
+        ) from None
+
+
+class LanguagesForm(FlaskForm):
+    languages = StringField(
+        _l("Other languages of the debate"),
+        description=_l(
+            "Language tags separated by commas, for example: en, bm, ff. Participants choose "
+            "one of them, or the debate's own, when they post."
+        ),
+        filters=[strip],
+        validators=[Length(max=400), language_tags],
     )
 
 

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from .. import languages
 from ..extensions import db
 from ..models import Argument, Debate, User
 from .models import LogEntry, names_actor, names_subject
@@ -44,6 +45,7 @@ ACTIONS = {
     "safety_settings": _l("changed the safety settings"),
     "export_settings": _l("changed whether downloads name the authors of arguments"),
     "audience_changed": _l("changed who finds the debate"),
+    "languages_changed": _l("changed the debate's languages"),
     "argument_kept": _l("reviewed a flagged argument and kept it"),
     "argument_approved": _l("approved an argument"),
     "argument_hidden": _l("hid an argument"),
@@ -326,6 +328,9 @@ _DETAILS = {
         "unlisted": _("Unlisted: only people given its link find it."),
         "private": _("Private: only its group's members and the people it invited see it."),
     }.get(r),
+    "languages_changed": lambda r: _(
+        "Contributions in: %(names)s.", names=", ".join(languages.name(t) for t in r.split())
+    ),
     "argument_merged": _merged,
     "agreement_point_added": _point,
     "agreement_point_edited": _point,

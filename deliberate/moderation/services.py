@@ -8,13 +8,22 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
 
-from .. import rules
+from .. import languages, rules
 from ..accounts import letters
 from ..counters import results_changed
 from ..errors import Conflict, InvalidInput, NotFound, WrongPhase
 from ..extensions import db
 from ..markup import render_markdown
-from ..models import Argument, Audience, Debate, Participant, Phase, User, utcnow
+from ..models import (
+    Argument,
+    Audience,
+    Debate,
+    DebateLanguage,
+    Participant,
+    Phase,
+    User,
+    utcnow,
+)
 from ..results import release
 from ..rules import Standing
 from . import log, notify
@@ -238,6 +247,24 @@ def set_audience(who: Standing, debate: Debate, audience: Audience) -> None:
         return
     debate.audience = audience
     log.record(debate, who.user, actor_role(who), "audience_changed", audience.value)
+
+
+def set_languages(who: Standing, debate: Debate, tags: list[str]) -> None:
+    """The languages contributions may be written in besides the debate's own: normalised
+    BCP 47 tags (deliberate/languages.py), in the order given. Contributions already
+    written keep their language. The organiser's choice, logged."""
+    rules.require(rules.manage_debate(who, debate))
+    others = [tag for tag in dict.fromkeys(tags) if tag != debate.language]
+    if len(others) >= languages.MOST:
+        raise InvalidInput(_l("A debate can have at most %(n)d languages.", n=languages.MOST))
+    if others == [other.tag for other in debate.other_languages]:
+        return
+    debate.other_languages.clear()
+    db.session.flush()  # the old rows go before new ones take their positions
+    debate.other_languages.extend(
+        DebateLanguage(tag=tag, position=n) for n, tag in enumerate(others, start=1)
+    )
+    log.record(debate, who.user, actor_role(who), "languages_changed", " ".join(debate.languages))
 
 
 # --- ground rules and communities -----------------------------------------------------------

@@ -25,6 +25,7 @@ from .forms import (
     AudienceForm,
     CaucusForm,
     CommunityForm,
+    LanguagesForm,
     LinesForm,
     NoteForm,
     ScheduleForm,
@@ -61,6 +62,7 @@ def manage_page(debate, who, *, status=200, phase_error=None, **forms):
         "settings_form": SettingsForm(
             formdata=None, premoderation=debate.premoderation, flag_threshold=debate.flag_threshold
         ),
+        "languages_form": LanguagesForm(formdata=None, languages=", ".join(debate.languages[1:])),
     }
     context.update(forms)
     return render_template(
@@ -373,3 +375,19 @@ def moderation_log(slug: str):
         line_of=log.line_of,
         older=entries[-1].id if len(entries) == log.PAGE_SIZE else None,
     )
+
+
+@bp.route("/d/<slug>/languages", methods=["POST"])
+@login_required
+@limiter.limit(WRITE_LIMIT)
+def set_languages(slug: str):
+    debate, who = load_debate(slug)
+    rules.require(rules.manage_debate(who, debate))
+    form = LanguagesForm()
+    if not form.validate_on_submit():
+        # What was typed stays in the field, with the tag at fault named beside it.
+        return manage_page(debate, who, status=400, languages_form=form)
+    services.set_languages(who, debate, form.languages.tags)
+    db.session.commit()
+    flash(_("The debate's languages are saved."), "success")
+    return redirect(url_for("moderation.manage", slug=slug, _anchor="languages-title"))

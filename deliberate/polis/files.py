@@ -68,17 +68,30 @@ VOTE_VALUES = {"1": 1, "-1": -1, "0": 0}
 REJECTED, UNMODERATED, ACCEPTED = -1, 0, 1
 
 #: Meta statements (Pol.is's is_meta: questions about the participant, not opinions) of the
-#: open-data conversations, by export folder name. Pol.is zeroes them like rejected
-#: statements, but its exports do not say which they are. Brexit-consensus: its demographic
-#: statements ("I voted to Leave.", "I voted to Remain.", "I consider myself working
-#: class.", "... middle class.", "I can speak a European language."). Evidence: Pol.is's
-#: 2017 code counted zeroed columns as votes for everyone in its 7-vote rule, and with these
-#: five zeroed that rule says who Pol.is placed for 203 of 204 participants (the other is
-#: participant 8, an early voter placed by the top-up to 15), against 196 with none zeroed.
-#: With them zeroed, Pol.is's two groups come out (adjusted Rand 0.92); without them the
-#: silhouette picks five groups (adjusted Rand about 0.3).
+#: open-data conversations, by conversation (the last part of summary.csv's url). Pol.is
+#: zeroes them like rejected statements, but exports before 2024 do not say which they
+#: are. The evidence for each: with them zeroed, the versions of Pol.is's math that
+#: conversation ran (results/polis_math.py METHODS) give Pol.is's own groups, and who it
+#: placed; without them, they do not (bench/polis_fidelity.py). Zeroing other statements
+#: that read as demographic (taxes 0-14, land-bank 53, 54, 64-67) makes those conversations
+#: match worse, so Pol.is did not mark them.
 KNOWN_META_STATEMENTS: dict[str, tuple[int, ...]] = {
-    "brexit-consensus": (0, 1, 10, 11, 15),
+    # brexit-consensus: "I voted to Leave.", "I voted to Remain.", "I consider myself
+    # working class.", "... middle class.", "I can speak a European language.". Pol.is's
+    # 2017 code counted zeroed columns as votes for everyone in its 7-vote rule, and with
+    # these five zeroed that rule says who Pol.is placed for 196 of 197; with them its two
+    # groups come out (adjusted Rand 0.92), without them the silhouette picks five (0.3).
+    "7wmvbjcjhp": (0, 1, 10, 11, 15),
+    # scoop-hivemind.freshwater: "I live in a city" ... "I have personally experienced
+    # issues of water quality" (13 statements): adjusted Rand 1.000 with all of them zeroed,
+    # 0.817 without the last.
+    "5psrv8bm2a": tuple(range(24, 37)),
+    # scoop-hivemind.affordable-housing: where people live, whether they own their home,
+    # age, income, dependents, work; with them, Pol.is's 381 placed people are ours.
+    "4hnmy3zeff": (*range(25, 41), 95),
+    # london.youth.policing: age, gender, first language, ethnicity, meeting the police:
+    # adjusted Rand 1.000 with them, 0.573 without 14.
+    "9xxwa9jpkm": (1, *range(4, 15)),
 }
 
 
@@ -150,12 +163,19 @@ class Conversation:
         return [c.id for c in self.comments if c.moderated == REJECTED]
 
     @property
+    def conversation_id(self) -> str | None:
+        """Pol.is's id of the conversation: the last part of summary.csv's url."""
+        url = self.summary.get("url", "").rstrip("/")
+        return url.rsplit("/", 1)[-1] or None if url else None
+
+    @property
     def meta(self) -> list[int]:
         """The conversation's meta statements, which Pol.is zeroes too: those comments.csv
         marks (is-meta, since 2024), and for older exports, which do not say, the known
-        ones (KNOWN_META_STATEMENTS, by folder name)."""
+        ones (KNOWN_META_STATEMENTS) that are in this export."""
         marked = {c.id for c in self.comments if c.is_meta}
-        return sorted(marked.union(KNOWN_META_STATEMENTS.get(self.folder.name, ())))
+        known = set(KNOWN_META_STATEMENTS.get(self.conversation_id or "", ()))
+        return sorted(marked | (known & set(self.comment_ids)))
 
     def arrival_order(self) -> list[int]:
         """Participant ids in Pol.is's row order: by first vote when votes.csv gave it (ties:

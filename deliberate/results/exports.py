@@ -265,6 +265,7 @@ def _arguments(debate: Debate, *, pseudonyms: bool = False):
         Argument.unreviewed,
         Argument.meta,
         Argument.seed,
+        Argument.language,
         _comment_offset(debate),
     ]
     query = select(*columns).where(Argument.debate_id == debate.id, _listed)
@@ -290,6 +291,7 @@ def argument_graph(debate: Debate, url: str | None = None) -> dict:
             "created_at": row.created_at.isoformat(),
             "status": status,
             "body": row.body,
+            "language": row.language or debate.language,
             "agree": row.agree_count,
             "disagree": row.disagree_count,
             "author": author,
@@ -305,6 +307,7 @@ def argument_graph(debate: Debate, url: str | None = None) -> dict:
             "slug": debate.slug,
             "motion": debate.motion,
             "phase": debate.phase.value,
+            "languages": debate.languages,
             "url": url,
             "participants": debate.participant_count,
             "results_version": debate.results_version,

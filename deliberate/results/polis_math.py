@@ -108,7 +108,10 @@ class Method:
     ``fill``: what stands in for a missing vote in the PCA ("mean": the statement's mean
     vote; "zero": 0). ``zero_excluded``: whether moderated-out statements are zeroed (the
     ``:mod-out`` step) or left in the PCA like any other. ``base_k`` and ``base_iters``: the
-    base clustering's size and step limit."""
+    base clustering's size and step limit. ``count_zeroed``: whether the 7-vote rule counts
+    every zeroed statement as a vote of everyone's (``:user-vote-counts`` read the zeroed
+    ``rating-mat``). ``group_init``: how the group k-means starts, when the version fixes it
+    (None: the caller's ``group_init``)."""
 
     fill: Literal["mean", "zero"]
     zero_excluded: bool
@@ -127,8 +130,51 @@ CURRENT = Method(fill="mean", zero_excluded=True, base_k=BASE_K, base_iters=BASE
 #: ``:cluster-iters``, which kmeans does not read). Pol.is stores each conversation's groups
 #: as last computed, so exports of conversations that version last updated still carry them.
 LEGACY = Method(fill="zero", zero_excluded=False, base_k=50, base_iters=GROUP_ITERS)
-METHODS = {"current": CURRENT, "legacy": LEGACY}
-MethodName = Literal["current", "legacy"]
+#: The current math, with the groups as its worker draws them after reloading a
+#: conversation. The worker persists a conversation's base clusters but not its group
+#: clusterings nor its k smoother (conv_man.clj ``restructure-json-conv`` keeps
+#: ``:base-clusters`` and ``:group-clusters`` but neither ``:group-clusterings`` nor
+#: ``:group-k-smoother``; so since 9cbaea08, 2017-02-27, and still at a2efd9ba,
+#: 2022-06-29). The first update after a restart therefore runs every group k-means from
+#: clusters.clj ``init-clusters`` (the first k distinct base centres, in base-cluster id
+#: order) and takes the k its silhouette prefers, the smoother starting afresh. A conversation
+#: whose last update was such an update carries those groups: ``group_init="polis"``.
+RELOADED = Method(
+    fill="mean", zero_excluded=True, base_k=BASE_K, base_iters=BASE_ITERS, group_init="polis"
+)
+#: conversation.clj from b68ca8b6 (2017-02-27, "reversibly ignore is_meta and moderated out
+#: comments on pca etc") to 90b5b9e6 (2017-10-21): moderated-out and meta statements zeroed
+#: (``nm/zero-out-columns`` sets the whole column to 0), missing votes still 0 in ``:mat``,
+#: ``:base-k 100`` (32988e40, 2017-04-14), the base k-means at kmeans's default 20 steps
+#: (``:cluster-iters`` until e07aec5a, 2017-12-08), and ``:user-vote-counts`` counting the
+#: zeroed ``rating-mat``, so that every zeroed statement counted as a vote of everyone's
+#: (fixed to ``raw-rating-mat`` by 30355e11 and acd818c9, 2017-10-31): with 7 statements
+#: zeroed, everyone who voted once was placed. Groups drawn afresh, as after a reload.
+MID2017 = Method(
+    fill="zero",
+    zero_excluded=True,
+    base_k=BASE_K,
+    base_iters=GROUP_ITERS,
+    count_zeroed=True,
+    group_init="polis",
+)
+#: conversation.clj between 90b5b9e6 (2017-10-21, "Use column/comment averages instead of
+#: 0s for missing votes") and 30355e11/acd818c9 (2017-10-31, "fix bad counting bug for
+#: :user-vote-counts"): the column-mean fill of today, the zeroed statements still counted
+#: as votes of everyone's, base k-means at 20 steps. It is also what a conversation placed
+#: under MID2017 gets when recomputed later: Pol.is keeps ``:in-conv`` across updates
+#: ("Once a ptpt is in, they will remain in"), so the placed set stays the 2017 one.
+LATE2017 = Method(
+    fill="mean", zero_excluded=True, base_k=BASE_K, base_iters=GROUP_ITERS, count_zeroed=True
+)
+METHODS = {
+    "current": CURRENT,
+    "legacy": LEGACY,
+    "reloaded": RELOADED,
+    "mid2017": MID2017,
+    "late2017": LATE2017,
+}
+MethodName = Literal["current", "legacy", "reloaded", "mid2017", "late2017"]
 
 
 @dataclass
@@ -258,7 +304,9 @@ def _as_csr(votes: Any, shape: tuple[int, int]) -> sp.csr_matrix:
 # --- who is placed, and where -----------------------------------------------------------------
 
 
-def vote_counts(matrix: sp.csr_matrix, excluded: np.ndarray, method: Method = CURRENT) -> np.ndarray:
+def vote_counts(
+    matrix: sp.csr_matrix, excluded: np.ndarray, method: Method = CURRENT
+) -> np.ndarray:
     """conversation.clj :user-vote-counts: each participant's votes, as the in-conversation
     rule counts them. ``matrix`` has only columns with votes."""
     if method.count_zeroed and method.zero_excluded:
@@ -626,7 +674,21 @@ def group_consensus(
     keep = np.flatnonzero(~excluded)
     result = {}
     for side, counts in (("agree", agree), ("disagree", disagree)):
-        score = np.prod((counts + 1.0) / (seen + 2.0), axis=0)
+        score = _consensus(counts, seen)
         order = keep[np.argsort(-score[keep], kind="stable")][:top]
         result[side] = [(comment_ids[j], float(score[j])) for j in order]
     return result
+
+
+def consensus_scores(votes: sp.csr_matrix, labels: np.ndarray, k: int) -> np.ndarray:
+    """conversation.clj :group-aware-consensus for every statement (Pol.is's exported
+    ``group-informed-consensus``): over the groups, the product of (agree + 1) / (seen + 2),
+    seen counting passes (``:S`` counts every vote, ``number?``). ``votes``: the placed
+    participants' rows, ``labels`` their groups. Pol.is computes it for moderated-out
+    statements too."""
+    agree, _, seen = group_counts(votes, labels, k)
+    return _consensus(agree, seen)
+
+
+def _consensus(counts: np.ndarray, seen: np.ndarray) -> np.ndarray:
+    return np.prod((counts + 1.0) / (seen + 2.0), axis=0)

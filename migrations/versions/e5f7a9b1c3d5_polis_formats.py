@@ -1,4 +1,5 @@
-"""Pol.is's newer exports: a participant's xid, meta and seed statements
+"""Pol.is's newer exports: a participant's xid, meta and seed statements; three more
+versions of Pol.is's math for debate.group_method
 
 Revision ID: e5f7a9b1c3d5
 Revises: d4e6f8a0b2c4
@@ -15,7 +16,19 @@ branch_labels = None
 depends_on = None
 
 
+METHODS_BEFORE = ("current", "legacy")
+METHODS = (*METHODS_BEFORE, "reloaded", "mid2017", "late2017")
+
+
+def methods_check(batch_op, methods) -> None:
+    listed = ", ".join(f"'{m}'" for m in methods)
+    batch_op.create_check_constraint(op.f("ck_debate_group_method"), f"group_method IN ({listed})")
+
+
 def upgrade():
+    with op.batch_alter_table("debate") as batch_op:
+        batch_op.drop_constraint(op.f("ck_debate_group_method"), type_="check")
+        methods_check(batch_op, METHODS)
     with op.batch_alter_table("participant") as batch_op:
         batch_op.add_column(sa.Column("external_xid", sa.String(length=255), nullable=True))
     with op.batch_alter_table("argument") as batch_op:
@@ -28,6 +41,9 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table("debate") as batch_op:
+        batch_op.drop_constraint(op.f("ck_debate_group_method"), type_="check")
+        methods_check(batch_op, METHODS_BEFORE)
     with op.batch_alter_table("argument") as batch_op:
         batch_op.drop_column("seed")
         batch_op.drop_column("meta")
