@@ -51,6 +51,11 @@ def load_config(instance_path: str) -> dict:
         # Shared state for every worker and server (rate limits, rendered pages, the
         # results queue); without it, each process keeps its own.
         "REDIS_URL": os.environ.get("DELIBERATE_REDIS_URL") or None,
+        # Machine translation (deliberate/machine_translation.py): a LibreTranslate server
+        # that pre-fills translators' drafts; none unless set.
+        "TRANSLATE_URL": os.environ.get("DELIBERATE_TRANSLATE_URL") or None,
+        "TRANSLATE_KEY": os.environ.get("DELIBERATE_TRANSLATE_KEY") or None,
+        "TRANSLATE_TIMEOUT": float(os.environ.get("DELIBERATE_TRANSLATE_TIMEOUT") or 10),
         # Pages for signed-out readers are kept this long at most (deliberate/pagecache.py;
         # a change to the debate replaces them at once); 0 turns the cache off.
         "PAGE_CACHE_SECONDS": int(os.environ.get("DELIBERATE_PAGE_CACHE_SECONDS") or 300),
