@@ -44,6 +44,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .mailings import models as _mailing_models  # noqa: F401 - registers the tables
     from .moderation import models as _moderation_models  # noqa: F401 - registers the tables
     from .results import models as _results_models  # noqa: F401 - registers the tables
+    from .translating import models as _translating_models  # noqa: F401 - registers the tables
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(resource_path("migrations")))
@@ -61,6 +62,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         cli,
         errors_views,
         headers,
+        i18n_cli,
         observability,
         pagecache,
         static_files,
@@ -82,6 +84,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .privacy.views import bp as privacy_bp
     from .results import export_views, jobs, views  # noqa: F401 - views add routes to results_bp
     from .results.blueprint import bp as results_bp
+    from .translating.views import bp as translating_bp
 
     blueprints = (
         main_bp,
@@ -97,6 +100,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         api_bp,
         privacy_bp,
         mailings_bp,
+        translating_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
@@ -108,6 +112,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     tokens.register(app)
     jobs.register(app)
     cli.register(app)
+    i18n_cli.register(app)
     observability.register(app)
     headers.register(app)
     # Inside the proxy fix, so it sees the client's scheme and address as Flask does.

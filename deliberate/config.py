@@ -1,5 +1,6 @@
 """Settings, read from DELIBERATE_* environment variables."""
 
+import logging
 import os
 import re
 import secrets
@@ -7,6 +8,9 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import click
+from babel import Locale, UnknownLocaleError
+
+log = logging.getLogger(__name__)
 
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name, not a secret  # nosec B105
 ENVIRONMENTS = ("development", "production")
@@ -26,6 +30,10 @@ PLACEHOLDER_MARKERS = (
     "donotuse",
 )
 GENERATE_HINT = 'python -c "import secrets; print(secrets.token_urlsafe(48))"'
+#: The interface's catalogues (docs/translating.md); English is the source language.
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+SOURCE_LANGUAGE = "en"
+MAX_LANGUAGE_TAG = 8  # the longest code mail_setting.language holds
 
 
 class ConfigError(click.ClickException):
@@ -113,8 +121,11 @@ def load_config(instance_path: str) -> dict:
         "PUBLIC_URL": os.environ.get("DELIBERATE_PUBLIC_URL") or None,
         "RESET_TOKEN_MINUTES": int(os.environ.get("DELIBERATE_RESET_TOKEN_MINUTES") or 60),
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,
-        "BABEL_DEFAULT_LOCALE": "en",
-        "LANGUAGES": {"en": "English", "fr": "Français"},
+        "BABEL_DEFAULT_LOCALE": SOURCE_LANGUAGE,
+        # Test-only: another folder of catalogues (tests/test_i18n.py); the package's otherwise.
+        "BABEL_TRANSLATION_DIRECTORIES": str(translations_folder()),
+        # {code: name}: English, then every compiled catalogue (interface_languages).
+        "LANGUAGES": interface_languages(translations_folder()),
         "MAX_CONTENT_LENGTH": 256 * 1024,
         "STATIC_VERSION": package_version(),
         # How much of the argument tree a page shows, so pages stay small on a phone and cost
@@ -137,6 +148,43 @@ def load_config(instance_path: str) -> dict:
         "LOGIN_LIMIT": rate_limit("DELIBERATE_LOGIN_LIMIT", "10 per minute;60 per hour"),
         "PURGE_INTERVAL_SECONDS": 3600,
     }
+
+
+def translations_folder() -> Path:
+    """The catalogues: the package's own; DELIBERATE_TRANSLATIONS_DIR is for tests."""
+    return Path(os.environ.get("DELIBERATE_TRANSLATIONS_DIR") or TRANSLATIONS)
+
+
+def interface_languages(folder: Path) -> dict[str, str]:
+    """{code: name} of the languages the switcher offers: English (the source language),
+    then, by code, every catalogue compiled in `folder` (<code>/LC_MESSAGES/messages.mo),
+    each named in its own language. A partial catalogue is offered (its missing strings
+    are shown in English); a catalogue is not offered if it has no .mo, or a code Babel has
+    no locale data for (every page would fail: dates, plural rules) or that is not in
+    Babel's own spelling (bm, ff, pt_BR), or longer than the mail language column holds."""
+    codes = []
+    for compiled in sorted(folder.glob("*/LC_MESSAGES/messages.mo")):
+        code = compiled.parent.parent.name
+        try:
+            known = str(Locale.parse(code)) == code
+        except (ValueError, UnknownLocaleError):
+            known = False
+        if not known:
+            log.warning("%s not offered: Babel has no locale %r (bm, pt_BR...)", compiled, code)
+        elif len(code) > MAX_LANGUAGE_TAG:
+            log.warning("%s not offered: a code has %d letters at most", compiled, MAX_LANGUAGE_TAG)
+        elif code != SOURCE_LANGUAGE:
+            codes.append(code)
+    return {code: language_name(code) for code in [SOURCE_LANGUAGE, *codes]}
+
+
+def language_name(code: str) -> str:
+    """The language's name in itself, as a menu shows it: "English", "Français"."""
+    try:
+        name = Locale.parse(code).get_display_name(code)
+    except (ValueError, UnknownLocaleError):
+        name = None
+    return name[:1].upper() + name[1:] if name else code
 
 
 def two_step_for() -> str:

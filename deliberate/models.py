@@ -271,6 +271,9 @@ class Debate(db.Model):
     results_claimed_at: Mapped[datetime | None] = mapped_column(Tz)
     #: The organiser's choice: do downloads name the authors of arguments by pseudonym?
     export_pseudonyms: Mapped[bool] = mapped_column(default=False)
+    #: The organiser's choice: may readers see an unreviewed machine translation, marked as
+    #: such, where no person's translation exists yet (deliberate/translating)?
+    machine_drafts_shown: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     #: The language its motion, background and contributions are written in (a BCP 47 tag),
     #: so pages in another interface language mark them with `lang`. Contributions may also
     #: be written in the debate's other languages (other_languages).

@@ -14,7 +14,17 @@ from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 
 from .errors import DebateClosed, DomainError, NotAllowed, NotFound, RateLimited, WrongPhase
-from .models import MAX_DEPTH, Argument, Audience, Debate, Participant, Phase, User, utcnow
+from .models import (
+    MAX_DEPTH,
+    Argument,
+    Audience,
+    Debate,
+    Participant,
+    Phase,
+    User,
+    Visibility,
+    utcnow,
+)
 
 Refusal = DomainError | None
 
@@ -78,6 +88,10 @@ class Standing:
     @property
     def is_mediator(self) -> bool:
         return "mediator" in self.roles
+
+    @property
+    def is_translator(self) -> bool:
+        return "translator" in self.roles
 
     @property
     def is_staff(self) -> bool:
@@ -360,6 +374,52 @@ def remove_role(who: Standing, debate: Debate, appointment) -> Refusal:
 
 
 NOT_A_MEDIATOR = _l("Only the debate's mediators can do this.")
+
+
+def translate(who: Standing, debate: Debate, argument: Argument) -> Refusal:
+    """Propose a translation of an argument everyone can read into another of the debate's
+    languages: its participants, translators, mediators and organisers (translating takes no
+    side), once the debate is out of its draft."""
+    if not who.signed_in:
+        return NotAllowed(LOGIN_REQUIRED)
+    if len(debate.languages) < 2:
+        return NotAllowed(_l("This debate has one language: there is nothing to translate into."))
+    if debate.phase is Phase.DRAFT:
+        return _not_now(debate)
+    if argument.is_deleted or argument.visibility is not Visibility.SHOWN:
+        return NotAllowed(_l("Only text that everyone can read is translated."))
+    if who.is_translator or who.is_mediator or who.manages:
+        return None
+    if who.participant is None:
+        return NotAllowed(JOIN_FIRST)
+    return _sanctioned(who)
+
+
+def publish_translation(who: Standing, debate: Debate) -> Refusal:
+    """Translators and mediators publish a translation at once; others propose one."""
+    if who.is_translator or who.is_mediator:
+        return None
+    return NotAllowed(_l("Only the debate's translators and mediators publish translations."))
+
+
+def check_translations(who: Standing, debate: Debate) -> Refusal:
+    """Approve, correct or reject the translations participants propose."""
+    return review(who, debate)
+
+
+def read_translation_queue(who: Standing, debate: Debate) -> Refusal:
+    """What is left to translate, and the proposals waiting: for those who translate and
+    check translations."""
+    if who.is_translator or who.is_mediator or who.manages:
+        return None
+    return NotAllowed(
+        _l("Only the debate's translators, mediators and organisers see the translation queue.")
+    )
+
+
+def choose_machine_drafts(who: Standing, debate: Debate) -> Refusal:
+    """Whether readers may see an unreviewed machine translation is the organiser's call."""
+    return manage_debate(who, debate)
 
 
 def review(who: Standing, debate: Debate) -> Refusal:

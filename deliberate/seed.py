@@ -36,6 +36,7 @@ from .moderation import services as moderation
 from .moderation.models import LogEntry, Role
 from .rules import Standing
 from .seed_content import CrowdSpec, DebateSpec, load_seed
+from .translating import services as translating
 
 DEMO_EMAIL_DOMAIN = "demo.deliberate.invalid"
 #: Not an argon2 hash, so no password ever matches: demo accounts cannot log in.
@@ -94,6 +95,7 @@ def seed_debate(spec: DebateSpec, users: dict[str, User]) -> Debate:
         joined = services.join_debate(who, debate, participant.before, community)
         standing[participant.key] = Standing(who.user, joined)
     arguments, votes = _post_arguments(debate, spec, standing)
+    _translate(debate, spec, users, standing, arguments)
     for participant in spec.participants:
         if participant.after is not None:
             services.record_final_position(standing[participant.key], debate, participant.after)
@@ -118,6 +120,10 @@ def _open_debate(spec: DebateSpec, users: dict[str, User]) -> tuple[Debate, dict
         community = community_ids.get(mediator.community)
         pseudonym = users[mediator.key].pseudonym
         moderation.appoint_accepted(running, debate, pseudonym, Role.MEDIATOR, community)
+    if spec.languages:
+        moderation.set_languages(running, debate, spec.languages)
+    for key in spec.translators:
+        moderation.appoint_accepted(running, debate, users[key].pseudonym, Role.TRANSLATOR)
     moderation.change_phase(running, debate, Phase.OPEN)
     return debate, community_ids
 
@@ -135,6 +141,25 @@ def _post_arguments(
         arguments[argument.key] = (posted, sign if argument.stance is Stance.PRO else -sign)
         votes += [(standing[voter], posted, value) for voter, value in argument.votes.items()]
     return arguments, votes
+
+
+def _translate(
+    debate: Debate,
+    spec: DebateSpec,
+    users: dict[str, User],
+    standing: dict[str, Standing],
+    arguments: dict[str, tuple[Argument, int]],
+) -> None:
+    """Translators publish their translations; participants propose theirs, which a
+    mediator approves."""
+    for argument in spec.arguments:
+        posted = arguments[argument.key][0]
+        for language, done in argument.translations.items():
+            who = standing.get(done.by) or Standing(users[done.by], roles=frozenset({"translator"}))
+            made = translating.translate(who, debate, posted, language, done.text)
+            if done.checked_by:
+                mediator = Standing(users[done.checked_by], roles=frozenset({"mediator"}))
+                translating.approve(mediator, debate, made)
 
 
 def _mediate(

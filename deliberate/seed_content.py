@@ -12,11 +12,12 @@ from __future__ import annotations
 import enum
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .accounts.services import pseudonym_key
 from .agreements.models import POINT_MAX, POINT_MIN, PointKind
+from .languages import BadTag, normalise
 from .models import AGREE, BODY_MAX, BODY_MIN, DISAGREE, MOTION_MAX, PSEUDONYM_MAX, Position, Stance
 from .moderation.models import COMMUNITY_NAME_MAX, NOTE_MAX, NoteKind
 
@@ -48,6 +49,15 @@ class MediatorSpec:
 
 
 @dataclass(frozen=True)
+class TranslationSpec:
+    #: A translator of the debate (published at once) or a participant (proposed)...
+    by: str
+    #: ...and then approved by this mediator, if named.
+    checked_by: str | None
+    text: str
+
+
+@dataclass(frozen=True)
 class ArgumentSpec:
     key: str
     reply_to: str | None
@@ -56,6 +66,8 @@ class ArgumentSpec:
     body: str
     #: Account key -> AGREE or DISAGREE, in the order the votes are cast.
     votes: dict[str, int]
+    #: Language tag -> its translation into that language.
+    translations: dict[str, TranslationSpec] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -99,6 +111,9 @@ class DebateSpec:
     background: str
     organiser: str
     communities: list[str]
+    #: The debate's other languages (normalised tags), and its translators' account keys.
+    languages: list[str]
+    translators: list[str]
     mediators: list[MediatorSpec]
     participants: list[ParticipantSpec]
     arguments: list[ArgumentSpec]
@@ -159,6 +174,15 @@ def _debate(slug: str, entry: Entry, accounts: dict) -> DebateSpec:
     for name in communities:
         if not 2 <= len(name) <= COMMUNITY_NAME_MAX:
             raise entry.error(f"communities: {name!r} is not 2 to {COMMUNITY_NAME_MAX} characters")
+    languages = entry.list("languages", str, default=[])
+    try:
+        languages = [normalise(tag) for tag in languages]
+    except BadTag as error:
+        raise entry.error(f"languages: {str(error)!r} is not a language tag") from None
+    translators = list(entry.table("translators", default={}))
+    unknown = [key for key in translators if key not in accounts]
+    if unknown:
+        raise entry.error(f"translators: {', '.join(unknown)}: no such account in {INDEX}")
     mediators = [
         _mediator(key, entry.child(f"mediators.{key}", fields), accounts, communities)
         for key, fields in entry.table("mediators", default={}).items()
@@ -171,9 +195,12 @@ def _debate(slug: str, entry: Entry, accounts: dict) -> DebateSpec:
     mediating = {m.key for m in mediators}
     if joined & mediating:
         raise entry.error(f"{', '.join(sorted(joined & mediating))}: mediators cannot take part")
+    if set(translators) & (joined | mediating):
+        raise entry.error("translators: a translator neither takes part nor mediates")
+    writers = Writers(joined, set(translators), mediating, languages)
     arguments: dict[str, ArgumentSpec] = {}
     for number, fields in enumerate(entry.list("arguments", dict), start=1):
-        argument = _argument(entry.child(f"arguments #{number}", fields), joined, arguments)
+        argument = _argument(entry.child(f"arguments #{number}", fields), writers, arguments)
         arguments[argument.key] = argument
     notes = [
         _note(entry.child(f"notes #{number}", fields), mediating)
@@ -193,6 +220,8 @@ def _debate(slug: str, entry: Entry, accounts: dict) -> DebateSpec:
         background,
         organiser,
         communities,
+        languages,
+        translators,
         mediators,
         participants,
         list(arguments.values()),
@@ -220,7 +249,19 @@ def _participant(key: str, entry: Entry, accounts: dict, communities: list[str])
     return ParticipantSpec(key, before, after, community)
 
 
-def _argument(entry: Entry, joined: set[str], earlier: dict[str, ArgumentSpec]) -> ArgumentSpec:
+@dataclass(frozen=True)
+class Writers:
+    """Who may write what in a debate: participants post and propose translations,
+    translators publish them, mediators check them; into the debate's other languages."""
+
+    joined: set[str]
+    translators: set[str]
+    mediating: set[str]
+    languages: list[str]
+
+
+def _argument(entry: Entry, writers: Writers, earlier: dict[str, ArgumentSpec]) -> ArgumentSpec:
+    joined = writers.joined
     key = entry.text("key", 1, None)
     entry.name += f" ({key})"
     if not SLUG.fullmatch(key) or key in earlier:
@@ -234,8 +275,26 @@ def _argument(entry: Entry, joined: set[str], earlier: dict[str, ArgumentSpec]) 
         if voter not in joined or voter == author:
             raise votes.error(f"{voter}: not a participant, or the argument's author")
     cast = {voter: VOTES[votes.choice(voter, VOTES, "agree or disagree")] for voter in votes.data}
+    translations = entry.child("translations", entry.table("translations", default={}))
+    done = {
+        tag: _translation(translations.child(tag, fields), writers)
+        for tag, fields in translations.data.items()
+    }
+    wrong = [tag for tag in done if tag not in writers.languages]
+    if wrong:
+        raise translations.error(f"{', '.join(wrong)}: not one of the debate's languages")
     entry.done()
-    return ArgumentSpec(key, reply_to, stance, author, body, cast)
+    return ArgumentSpec(key, reply_to, stance, author, body, cast, done)
+
+
+def _translation(entry: Entry, writers: Writers) -> TranslationSpec:
+    by = entry.choice("by", writers.joined | writers.translators, "a participant or translator")
+    checked_by = entry.choice("checked_by", writers.mediating, "a mediator of the debate", None)
+    if by in writers.joined and checked_by is None:
+        raise entry.error("checked_by: a participant's translation needs a mediator to check it")
+    text = entry.text("text", 1, 2 * BODY_MAX)
+    entry.done()
+    return TranslationSpec(by, checked_by, text)
 
 
 def _note(entry: Entry, mediating: set[str]) -> NoteSpec:

@@ -9,6 +9,7 @@ from babel.dates import format_date
 from babel.numbers import format_percent
 from flask import request
 from flask_babel import format_datetime, format_decimal, get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 from jinja2 import FileSystemLoader
 from markupsafe import Markup
@@ -42,6 +43,8 @@ def register(app):
         lang_attr=lang_attr,
         language_name=languages.name,
         language_label=languages.label,
+        language_direction=languages.direction,
+        role_name=role_name,
     )
     app.jinja_env.filters["excerpt"] = excerpt
     app.jinja_env.filters["datetime"] = lambda value: format_datetime(value, "medium")
@@ -90,6 +93,13 @@ def lang_attr(debate, argument=None) -> Markup:
     if way == "ltr":
         return Markup(' lang="%s"') % tag
     return Markup(' lang="%s" dir="%s"') % (tag, way)
+
+
+def role_name(role) -> str:
+    """A debate role as pages name it: "organiser", "mediator", "translator"."""
+    names = {"organiser": _("organiser"), "mediator": _("mediator"), "translator": _("translator")}
+    value = getattr(role, "value", role)
+    return names.get(value, value)
 
 
 def percent(part: int, whole: int) -> int:

@@ -1,13 +1,16 @@
 """Refresh the message catalogues after changing user-facing text.
 
     python scripts/update_translations.py
+    python scripts/update_translations.py --new bm   # start a catalogue for Bambara
 
 Extracts every string marked for translation (babel.cfg) into messages.pot, merges it into
-the French catalogue (new strings arrive empty, for a translator to fill), rewrites the
-English catalogue from the source strings, and compiles both. tests/test_i18n.py fails
-while any string is untranslated or a compiled catalogue is stale.
+every catalogue (new strings arrive empty, for a translator to fill), rewrites the English
+catalogue from the source strings, and compiles them all. tests/test_i18n.py fails while a
+string is untranslated in English or French, or a compiled catalogue is stale. How to
+translate: docs/translating.md.
 """
 
+import argparse
 import subprocess
 import sys
 from pathlib import Path
@@ -26,6 +29,11 @@ def pybabel(*args: str) -> None:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description="Refresh, and compile, the catalogues.")
+    parser.add_argument("--new", metavar="CODE", help="first start a catalogue (bm, ff, ses)")
+    new = parser.parse_args().new
+    if new and (TRANSLATIONS / new / "LC_MESSAGES" / "messages.po").exists():
+        parser.error(f"there is a catalogue for {new!r} already")
     pybabel(
         "extract",
         "-F",
@@ -44,14 +52,14 @@ def main() -> None:
         str(POT),
         ".",
     )
+    if new:
+        pybabel("init", "-i", str(POT), "-d", str(TRANSLATIONS), "-l", new)
     pybabel(
         "update",
         "-i",
         str(POT),
         "-d",
         str(TRANSLATIONS),
-        "-l",
-        "fr",
         "--no-fuzzy-matching",
         "--ignore-obsolete",
     )
@@ -67,7 +75,7 @@ def write_english_catalogue() -> None:
     )
     for message in template:
         if message.id:
-            english.add(message.id, message.id)
+            english.add(message.id, message.id, context=message.context)
     target = TRANSLATIONS / "en" / "LC_MESSAGES" / "messages.po"
     target.parent.mkdir(parents=True, exist_ok=True)
     with target.open("wb") as f:

@@ -29,6 +29,8 @@ from deliberate.extensions import db
 from deliberate.models import Phase, Position, Stance
 from deliberate.moderation import services as moderation_services
 
+from .libretranslate_server import libretranslate  # noqa: F401 - a fixture for every test
+
 PASSWORD = "correct horse battery"
 
 

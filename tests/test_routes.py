@@ -63,6 +63,7 @@ from deliberate.moderation import review, sanctions
 from deliberate.moderation import services as moderation
 from deliberate.moderation.models import Role, SanctionKind
 from deliberate.privacy import services as privacy
+from deliberate.translating import services as translating
 
 from .conftest import PASSWORD, FreshContextClient, base_config, csrf_token, empty_tables, post
 
@@ -311,6 +312,12 @@ def build_world(app, path, tmp_path) -> World:
     point = agreements.add_point(
         who("med", a), a, PointKind.COMMON_GROUND, "Water is for everyone.", []
     )
+    # A takes French too; the other participant proposed a translation of the owner's
+    # argument, waiting for a mediator.
+    moderation.set_languages(who("org", a), a, ["fr"])
+    proposal = translating.translate(
+        who("other", a), a, arg, "fr", "L'argument sur lequel agit la table."
+    )
 
     # Debate B: another organiser and mediator, and an object of every kind.
     person("borg", "B Organiser")
@@ -371,6 +378,7 @@ def build_world(app, path, tmp_path) -> World:
         "mute": mute.id,
         "removal": removal.id,
         "point": point.id,
+        "proposal": proposal.id,
         "med2_role": med2_role.id,
         "youth": youth.id,
         "elders": elders.id,
@@ -758,6 +766,45 @@ ROUTES = {
     ),
     "audience!": ("review.audience", "POST", D + "/audience", {"audience": "unlisted"}),
     "languages!": ("moderation.set_languages", "POST", D + "/languages", {"languages": "bm, ff"}),
+    "translate": ("translating.translate", "GET", A + "/translate", None),
+    "translate!": (
+        "translating.translate",
+        "POST",
+        A + "/translate",
+        {"language": "fr", "body": "Une traduction de l'argument."},
+    ),
+    "machine draft!": ("translating.machine_draft", "POST", A + "/translate/machine", {}),
+    "translation queue": ("translating.queue", "GET", D + "/translations?to=fr", None),
+    "approve translation!": (
+        "translating.approve",
+        "POST",
+        D + "/translations/{proposal}/approve",
+        {},
+    ),
+    "correct translation": (
+        "translating.correct",
+        "GET",
+        D + "/translations/{proposal}/correct",
+        None,
+    ),
+    "correct translation!": (
+        "translating.correct",
+        "POST",
+        D + "/translations/{proposal}/correct",
+        {"body": "Une traduction corrigée."},
+    ),
+    "reject translation!": (
+        "translating.reject",
+        "POST",
+        D + "/translations/{proposal}/reject",
+        {"reason": "Le sens est inversé."},
+    ),
+    "machine drafts!": (
+        "translating.machine_drafts",
+        "POST",
+        D + "/machine-drafts",
+        {"shown": "y"},
+    ),
     "invitations!": (
         "invitations.create",
         "POST",
@@ -1049,6 +1096,17 @@ TABLE = {
     "settings!":                  (L,   403, 403, 403, 403, 403, 302, 302, 403, 403, L),
     "audience!":                  (L,   403, 403, 403, 403, 403, 302, 302, 403, 403, L),
     "languages!":                 (L,   403, 403, 403, 403, 403, 302, 302, 403, 403, L),
+    # Translating takes no side: participants, mediators and organisers (and admins) may;
+    # with no machine translation server set up, a machine draft is not found.
+    "translate":                  (L,   403, 200, 200, 200, 403, 200, 200, 403, 403, L),
+    "translate!":                 (L,   403, 302, 302, 302, 403, 302, 302, 403, 403, L),
+    "machine draft!":             (L,   403, 404, 404, 404, 403, 404, 404, 403, 403, L),
+    "translation queue":          (L,   403, 403, 403, 200, 403, 200, 200, 403, 403, L),
+    "approve translation!":       (L,   403, 403, 403, 302, 403, 403, 403, 403, 403, L),
+    "correct translation":        (L,   403, 403, 403, 200, 403, 403, 403, 403, 403, L),
+    "correct translation!":       (L,   403, 403, 403, 302, 403, 403, 403, 403, 403, L),
+    "reject translation!":        (L,   403, 403, 403, 302, 403, 403, 403, 403, 403, L),
+    "machine drafts!":            (L,   403, 403, 403, 403, 403, 302, 302, 403, 403, L),
     "invitations!":               (L,   403, 403, 403, 403, 403, 302, 302, 403, 403, L),
     # Group G (org: admin, med: facilitator, owner: member) and its private debate P.
     "private debate":             (404, 404, 200, 404, 200, 404, 200, 200, 404, 404, 404),

@@ -613,6 +613,65 @@ def test_read_argument_table(app, role):
     assert actual == READ_TABLE[role]
 
 
+# --- translations ---------------------------------------------------------------------------
+
+TRANSLATION = {
+    "translate": lambda w, d, a: rules.translate(w, d, a),
+    "publish": lambda w, d, a: rules.publish_translation(w, d),
+    "check": lambda w, d, a: rules.check_translations(w, d),
+    "queue": lambda w, d, a: rules.read_translation_queue(w, d),
+    "machine": lambda w, d, a: rules.choose_machine_drafts(w, d),
+}
+TRANSLATION_ROLES = {
+    **ROLES,
+    "translator": lambda: Standing(user(VISITOR), roles=frozenset({"translator"})),
+}
+
+# fmt: off
+#: An open debate in two languages, a readable argument. Translating takes no side:
+#: participants, organisers, mediators and translators may; translators and mediators
+#: publish at once; mediators check what others propose; the organiser decides whether
+#: readers see machine drafts.
+TRANSLATION_TABLE = {
+    #               translate  publish  check  queue  machine
+    "anonymous":   (403,       403,     403,   403,   403),
+    "visitor":     (403,       403,     403,   403,   403),
+    "participant": ("ok",      403,     403,   403,   403),
+    "author":      ("ok",      403,     403,   403,   403),
+    "organiser":   ("ok",      403,     403,   "ok",  "ok"),
+    "mediator":    ("ok",      "ok",    "ok",  "ok",  403),
+    "xmed":        (403,       403,     403,   403,   403),
+    "admin":       ("ok",      403,     403,   "ok",  "ok"),
+    "muted":       (403,       403,     403,   403,   403),
+    "removed":     (403,       403,     403,   403,   403),
+    "deleted":     (403,       403,     403,   403,   403),
+    "translator":  ("ok",      "ok",    403,   "ok",  403),
+}
+# fmt: on
+
+
+def bilingual(phase=Phase.OPEN, visibility=Visibility.SHOWN):
+    from deliberate.models import DebateLanguage
+
+    debate, argument = build(phase, visibility)
+    debate.language = "en"
+    debate.other_languages = [DebateLanguage(tag="fr", position=1)]
+    return debate, argument
+
+
+@pytest.mark.parametrize("role", list(TRANSLATION_ROLES))
+def test_translation_permission_table(app, role):
+    who = TRANSLATION_ROLES[role]()
+    debate, argument = bilingual()
+    actual = tuple(outcome(act(who, debate, argument)) for act in TRANSLATION.values())
+    assert actual == TRANSLATION_TABLE[role]
+    # Nobody translates in a draft, in a one-language debate, or text the public cannot read.
+    assert outcome(rules.translate(who, *bilingual(Phase.DRAFT))) != "ok"
+    assert outcome(rules.translate(who, *build(Phase.OPEN))) != "ok"
+    for hidden in (Visibility.HIDDEN, Visibility.FLAGGED, Visibility.EDIT_REQUESTED):
+        assert outcome(rules.translate(who, *bilingual(visibility=hidden))) != "ok"
+
+
 def every_table_call():
     """Ask every table's question, for every role (and phase)."""
     for phase in Phase:
@@ -632,6 +691,9 @@ def every_table_call():
         for role in GROUP_ROLES:
             for act in GROUP.values():
                 act(GROUP_ROLES[role](), group())
+        for role in TRANSLATION_ROLES:
+            for act in TRANSLATION.values():
+                act(TRANSLATION_ROLES[role](), *bilingual(phase))
 
 
 def test_every_permission_is_in_a_table(app, monkeypatch):

@@ -187,6 +187,8 @@ def invitation(to: str, role: str) -> Letter:
     nor anyone: it may be read by others; the account page says the rest."""
     if role == "organiser":
         what = _("You are invited to be an organiser of a debate on Deliberate.")
+    elif role == "translator":
+        what = _("You are invited to be a translator of a debate on Deliberate.")
     else:
         what = _("You are invited to be a mediator of a debate on Deliberate.")
     return Letter(

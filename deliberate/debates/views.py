@@ -43,6 +43,7 @@ from ..moderation import services as moderation
 from ..moderation.services import apply_due_phase_changes
 from ..results import cache, release
 from ..rules import Standing
+from ..translating import services as translating
 from . import queries, services
 from .forms import (
     ArgumentForm,
@@ -141,6 +142,9 @@ def debate(slug: str):
     per_side = shown_limit("n", config["ARGUMENTS_PER_SIDE"])
     tree = queries.debate_tree(debate, sort, per_side=per_side, replies=config["REPLIES_SHOWN"])
     shown_ids = [a.id for a in tree.arguments()]
+    translated, outdated = translating.for_readers(
+        debate, list(tree.arguments()), str(get_locale())
+    )
     communities = moderation.communities(debate) if who.signed_in else []
     joining = rules.allowed(rules.join_debate(who, debate))
     return render_template(
@@ -153,6 +157,8 @@ def debate(slug: str):
         participant=who.participant,
         my_votes=queries.my_votes(current_user, shown_ids),
         notes=moderation.notes_for(debate, shown_ids),
+        translated=translated,
+        outdated=outdated,
         communities=communities,
         people=moderation.active_roles(debate),
         counts=cache.published_counts(debate),
@@ -194,6 +200,9 @@ def argument(slug: str, argument_id: int):
     limit = shown_limit("n", config["REPLIES_PER_PAGE"])
     tree = queries.argument_tree(argument, sort, limit=limit, replies=config["REPLIES_SHOWN"])
     shown_ids = [argument.id, *(a.id for a in tree.arguments())]
+    translated, outdated = translating.for_readers(
+        debate, [argument, *tree.arguments()], str(get_locale())
+    )
     mine = who.signed_in and argument.author_id == who.user.id
     return render_template(
         "debates/argument.html",
@@ -214,6 +223,8 @@ def argument(slug: str, argument_id: int):
         participant=who.participant,
         my_votes=queries.my_votes(current_user, shown_ids),
         notes=moderation.notes_for(debate, shown_ids),
+        translated=translated,
+        outdated=outdated,
         ground_rules=moderation.ground_rules(debate) if who.is_mediator else [],
         argument_form=written_in(ArgumentForm(formdata=None), debate, str(get_locale()))
         if who.signed_in

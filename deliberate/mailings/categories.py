@@ -91,6 +91,7 @@ KIND_CATEGORY: dict[str, Category | None] = {
     "second_factor_reset": None,
     "invited_mediator": None,
     "invited_organiser": None,
+    "invited_translator": None,
     "invitation_accepted": Category.APPOINTMENTS,
     "invitation_declined": Category.APPOINTMENTS,
     "removed_mediator": Category.APPOINTMENTS,

@@ -70,6 +70,7 @@ class AppointForm(FlaskForm):
         choices=[
             SelectChoice("mediator", _l("Mediator")),
             SelectChoice("organiser", _l("Organiser")),
+            SelectChoice("translator", _l("Translator (publishes translations)")),
         ],
     )
     community = SelectField(

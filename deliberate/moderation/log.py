@@ -41,11 +41,19 @@ ACTIONS = {
     "mediator_stepped_down": _l("stepped down as mediator"),
     "organiser_removed": _l("removed an organiser"),
     "organiser_stepped_down": _l("stepped down as organiser"),
+    "translator_appointed": _l("appointed a translator"),
+    "translator_removed": _l("removed a translator"),
+    "translator_stepped_down": _l("stepped down as translator"),
     "note_posted": _l("posted a mediator note"),
     "safety_settings": _l("changed the safety settings"),
     "export_settings": _l("changed whether downloads name the authors of arguments"),
     "audience_changed": _l("changed who finds the debate"),
     "languages_changed": _l("changed the debate's languages"),
+    "translation_published": _l("published a translation of an argument"),
+    "translation_approved": _l("approved a translation of an argument"),
+    "translation_corrected": _l("corrected and published a translation of an argument"),
+    "translation_rejected": _l("rejected a translation of an argument"),
+    "machine_drafts": _l("changed whether readers see machine translations"),
     "argument_kept": _l("reviewed a flagged argument and kept it"),
     "argument_approved": _l("approved an argument"),
     "argument_hidden": _l("hid an argument"),
@@ -172,9 +180,14 @@ def _role(role: str) -> str:
     names = {
         "organiser": _("organiser"),
         "mediator": _("mediator"),
+        "translator": _("translator"),
         "admin": _("site administrator"),
     }
     return names.get(role, role)
+
+
+def _language_detail(tag: str) -> str | None:
+    return _("Into %(language)s.", language=languages.name(tag)) if tag else None
 
 
 def _phase(code: str) -> str:
@@ -331,6 +344,14 @@ _DETAILS = {
     "languages_changed": lambda r: _(
         "Contributions in: %(names)s.", names=", ".join(languages.name(t) for t in r.split())
     ),
+    "translation_published": lambda r: _language_detail(r),
+    "translation_approved": lambda r: _language_detail(r),
+    "translation_corrected": lambda r: _language_detail(r),
+    "translation_rejected": lambda r: _language_detail(r),
+    "machine_drafts": lambda r: {
+        "shown": _("Readers see a machine translation, marked as such, until a person's."),
+        "hidden": _("Readers see only translations made by people."),
+    }.get(r),
     "argument_merged": _merged,
     "agreement_point_added": _point,
     "agreement_point_edited": _point,

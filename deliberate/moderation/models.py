@@ -30,6 +30,8 @@ NOTE_MAX = 2000
 class Role(enum.StrEnum):
     ORGANISER = "organiser"
     MEDIATOR = "mediator"
+    #: Publishes translations of contributions directly (deliberate/translating).
+    TRANSLATOR = "translator"
 
 
 class NoteKind(enum.StrEnum):

@@ -24,6 +24,7 @@ KINDS = {
     ),
     "invited_mediator": _l("An organiser invited you to be a mediator of a debate."),
     "invited_organiser": _l("An organiser invited you to be an organiser of a debate."),
+    "invited_translator": _l("An organiser invited you to be a translator of a debate."),
     "invitation_accepted": _l("Your invitation to run the debate was accepted."),
     "invitation_declined": _l("Your invitation to run the debate was declined."),
     "removed_mediator": _l("An organiser ended your role as mediator."),

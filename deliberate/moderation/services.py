@@ -78,7 +78,9 @@ def actor_role(who: Standing) -> str:
         return "organiser"
     if who.is_mediator:
         return "mediator"
-    return "admin" if who.is_admin else "participant"
+    if who.is_admin:
+        return "admin"
+    return "translator" if who.is_translator else "participant"
 
 
 # --- phases ---------------------------------------------------------------------------------
@@ -470,8 +472,9 @@ def _check_roles_compatible(debate: Debate, person: User, role: Role) -> None:
     if current:
         raise InvalidInput(
             _l(
-                "An organiser cannot also be a mediator of the same debate. "
-                "This person must step down from their other role first."
+                "One role per person in a debate: an organiser cannot also be its mediator, "
+                "nor a translator either. This person must step down from their other role "
+                "first."
             )
         )
 

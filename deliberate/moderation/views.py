@@ -19,6 +19,7 @@ from ..http import db_int
 from ..invitations import services as invitations
 from ..invitations.forms import InvitationForm
 from ..models import Debate, Phase
+from ..translating.forms import MachineDraftsForm
 from . import log, services
 from .forms import (
     AppointForm,
@@ -63,6 +64,7 @@ def manage_page(debate, who, *, status=200, phase_error=None, **forms):
             formdata=None, premoderation=debate.premoderation, flag_threshold=debate.flag_threshold
         ),
         "languages_form": LanguagesForm(formdata=None, languages=", ".join(debate.languages[1:])),
+        "machine_drafts_form": MachineDraftsForm(formdata=None),
     }
     context.update(forms)
     return render_template(

@@ -69,6 +69,7 @@ from ..models import Argument, ArgumentVote, Debate, Participant, Phase, User, V
 from ..moderation.log import ACTIONS, Line, detail, names_actor, names_subject, sentence
 from ..moderation.models import LogEntry
 from ..polis import files
+from ..translating.models import ArgumentTranslation, TranslationStatus
 from . import cache
 
 CHUNK = 1000
@@ -278,6 +279,7 @@ def argument_graph(debate: Debate, url: str | None = None) -> dict:
     """The whole tree as JSON-ready data: what the public tree shows, node by node."""
     numbering = Numbering(debate, _people(debate))
     named = debate.export_pseudonyms
+    translations = _published_translations(debate, named)
     arguments = []
     for row in _arguments(debate, pseudonyms=named):
         status = _status(row.visibility, row.deleted_at)
@@ -298,6 +300,8 @@ def argument_graph(debate: Debate, url: str | None = None) -> dict:
         }
         if named:
             item["author_pseudonym"] = row.pseudonym if readable else None
+        # Published translations of readable text only, as on the pages.
+        item["translations"] = translations.get(row.id, []) if status == "shown" else []
         arguments.append(item)
     counts = cache.published_counts(debate)
     return {
@@ -315,6 +319,39 @@ def argument_graph(debate: Debate, url: str | None = None) -> dict:
         "arguments": arguments,
         "communities": counts["communities"],
     }
+
+
+def _published_translations(debate: Debate, named: bool) -> dict[int, list[dict]]:
+    """Argument id -> its published translations, current or outdated by an edit of the
+    original, with their translator's and checker's pseudonyms when the organiser has
+    the downloads name people (Debate.export_pseudonyms): one query."""
+    translator, checker = aliased(User), aliased(User)
+    rows = db.session.execute(
+        select(
+            ArgumentTranslation.argument_id,
+            ArgumentTranslation.language,
+            ArgumentTranslation.body,
+            ArgumentTranslation.source_edited_at.is_not_distinct_from(Argument.edited_at),
+            ArgumentTranslation.checked_by_id.is_not(None),
+            translator.pseudonym,
+            checker.pseudonym,
+        )
+        .join(Argument, Argument.id == ArgumentTranslation.argument_id)
+        .outerjoin(translator, translator.id == ArgumentTranslation.translator_id)
+        .outerjoin(checker, checker.id == ArgumentTranslation.checked_by_id)
+        .where(
+            ArgumentTranslation.debate_id == debate.id,
+            ArgumentTranslation.status == TranslationStatus.PUBLISHED,
+        )
+        .order_by(ArgumentTranslation.argument_id, ArgumentTranslation.language)
+    )
+    found: dict[int, list[dict]] = {}
+    for argument_id, language, body, current, checked, by, checked_by in rows:
+        item = {"language": language, "body": body, "current": bool(current), "checked": checked}
+        if named:
+            item |= {"translator_pseudonym": by, "checker_pseudonym": checked_by}
+        found.setdefault(argument_id, []).append(item)
+    return found
 
 
 # --- Pol.is CSVs ----------------------------------------------------------------------------

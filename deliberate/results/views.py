@@ -6,6 +6,7 @@ from .. import rules
 from ..agreements import services as agreements
 from ..debates.views import load_debate
 from ..forms import EmptyForm
+from ..translating import services as translating
 from . import cache, charts, release, texts
 from .blueprint import bp
 
@@ -27,6 +28,7 @@ def report(slug: str):
         computing=result.version != debate.results_version and release.ready(debate),
         figures=texts.with_texts(result.figures),
         ratified=agreements.ratified_points(debate),
+        languages=translating.by_language(debate) if len(debate.languages) > 1 else [],
         charts=charts,
         form=EmptyForm(),
     )
