@@ -10,6 +10,7 @@ not grow with the size; the time may, a little, with the rows a page shows.
 
 import argparse
 import os
+import secrets
 import statistics
 import sys
 import tempfile
@@ -62,11 +63,18 @@ def main() -> int:
             client = app.test_client()
             page = measure(client, f"/d/{slug}", args.repeat)
             argument = measure(client, f"/d/{slug}/a/{parent}", args.repeat)
+            # A session recorded on the server, as sessions.login records one.
+            secret = secrets.token_urlsafe(32)
+            db.session.add(
+                sessions.LoginSession(user_id=member.id, token_hash=sessions._hash(secret))
+            )
+            db.session.commit()
             with client.session_transaction() as session:
-                # As sessions.login leaves it: "<id>:<session token>:<login time>:<mode>"
-                # ("r": remember-me, so no idle clock to keep).
+                # As sessions.login leaves it ("r": remember-me, so no idle clock to keep).
                 login_at = int(clock.now())
-                session["_user_id"] = sessions.session_id(member, login_at, sessions.REMEMBER)
+                session["_user_id"] = sessions.session_id(
+                    member, login_at, sessions.REMEMBER, secret
+                )
                 session["_fresh"] = True
                 session[sessions.SEEN] = login_at
             # Logged in (not an ended session): the page offers to log out.

@@ -151,8 +151,12 @@ def fetch_pages(app, people) -> list[tuple[str, str, str]]:
         "reader": ["/login", "/register", invitation, "/code", group],
         "visitor": ["/groups/new", "/debates/new"],
         "participant": [group, f"{group}/members", f"{group}/log"],
-        "mediator": [group, f"{group}/members", f"{group}/codes"],
+        "mediator": [group, f"{group}/members", f"{group}/codes", f"{MAIN}/translations"],
     }
+    # The translate form of the debate's first argument, for a participant and a mediator.
+    translate = urls(app)[2] + "/translate"
+    extra["participant"].append(translate)
+    extra["mediator"].append(translate)
     for who, client in clients.items():
         own = ["/account", "/account/two-factor", "/account/notifications"]
         wanted = urls(app) + (extra[who] if who == "reader" else own + extra[who])

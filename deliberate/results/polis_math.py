@@ -46,16 +46,19 @@ base centres), which is faithful but hinges on which participants came first.
 
 Versions: Pol.is's math has changed, and each conversation keeps the groups of the version
 that last updated it. ``method="current"`` (the default) is the code cited above;
-``method="legacy"`` is the earlier ``conversation.clj`` (``:base-k 50``, ``:mat`` filled
-with 0 instead of the column mean, no ``:mod-out`` step): see ``METHODS``. Of the three
-open-data exports, Seattle's and Brexit's groups match the current version and Bowling
-Green's the legacy one (``bench/polis_fidelity.py``).
+``"legacy"`` the earlier ``conversation.clj`` (``:base-k 50``, ``:mat`` filled with 0
+instead of the column mean, no ``:mod-out`` step); ``"mid2017"`` and ``"late2017"`` the
+versions of 2017, whose 7-vote rule counted zeroed columns as votes for everyone (so they
+placed nearly every voter); ``"reloaded"`` the current math regrouped from scratch, as the
+worker does after it reloads a conversation. Each is described, with the Pol.is commits it
+follows, where ``METHODS`` defines it. On the twelve open-data conversations, 11 reproduce
+Pol.is's groups with one of them (``bench/polis_fidelity.py``; README, Pol.is conversations).
 
 Also: the components come from an exact SVD where Pol.is runs 100 power iterations from
 its previous components (or a random vector), the same vectors once converged; and Pol.is's
-exports do not say which statements were meta (``is_meta``), which it zeroes like rejected
-ones, so callers must pass them in ``excluded_comments`` (see
-``deliberate.polis.files.KNOWN_META_STATEMENTS``).
+exports before 2024 do not say which statements were meta (``is_meta``), which it zeroes
+like rejected ones, so callers must pass them in ``excluded_comments`` (see
+``deliberate.polis.files.KNOWN_META_STATEMENTS``; 2024 exports mark them).
 
 Votes: +1 agree, -1 disagree, 0 pass, and *not seen* is not a vote. Give either a dense
 array with NaN for not seen, or a scipy.sparse matrix holding an explicit entry for every

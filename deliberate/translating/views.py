@@ -78,7 +78,9 @@ def _translate_form(slug: str, argument_id: int):
     argument = load_argument(debate, argument_id)
     rules.require(rules.translate(who, debate, argument))
     form = TranslationForm()
-    form.offer(services.target_languages(debate, argument), request.args.get("to"))
+    # Into the language asked for, else the reader's own.
+    wanted = request.args.get("to") or str(get_locale())
+    form.offer(services.target_languages(debate, argument), wanted)
     return debate, who, argument, form
 
 
