@@ -417,6 +417,18 @@ def read_translation_queue(who: Standing, debate: Debate) -> Refusal:
     )
 
 
+def translate_debate_texts(who: Standing, debate: Debate) -> Refusal:
+    """Translate the motion, background, ground rules, notes and agreement points into the
+    debate's other languages: those who run it (organisers, mediators) and its translators."""
+    if len(debate.languages) < 2:
+        return NotAllowed(_l("This debate has one language: there is nothing to translate into."))
+    if who.is_translator or who.is_mediator or who.manages:
+        return None
+    return NotAllowed(
+        _l("Only the debate's organisers, mediators and translators translate its texts.")
+    )
+
+
 def choose_machine_drafts(who: Standing, debate: Debate) -> Refusal:
     """Whether readers may see an unreviewed machine translation is the organiser's call."""
     return manage_debate(who, debate)

@@ -45,6 +45,7 @@ def register(app):
         language_label=languages.label,
         language_direction=languages.direction,
         role_name=role_name,
+        debate_text=_debate_text,
     )
     app.jinja_env.filters["excerpt"] = excerpt
     app.jinja_env.filters["datetime"] = lambda value: format_datetime(value, "medium")
@@ -93,6 +94,12 @@ def lang_attr(debate, argument=None) -> Markup:
     if way == "ltr":
         return Markup(' lang="%s"') % tag
     return Markup(' lang="%s" dir="%s"') % (tag, way)
+
+
+def _debate_text(debate, kind: str, ref: int, original: str):
+    from .translating.services import reader_text
+
+    return reader_text(debate, kind, ref, original)
 
 
 def role_name(role) -> str:

@@ -805,6 +805,13 @@ ROUTES = {
         D + "/machine-drafts",
         {"shown": "y"},
     ),
+    "debate texts": ("translating.texts", "GET", D + "/texts?to=fr", None),
+    "debate texts!": (
+        "translating.texts",
+        "POST",
+        D + "/texts?to=fr",
+        {"motion-0": "Faut-il creuser un nouveau puits près du marché ?"},
+    ),
     "invitations!": (
         "invitations.create",
         "POST",
@@ -1107,6 +1114,8 @@ TABLE = {
     "correct translation!":       (L,   403, 403, 403, 302, 403, 403, 403, 403, 403, L),
     "reject translation!":        (L,   403, 403, 403, 302, 403, 403, 403, 403, 403, L),
     "machine drafts!":            (L,   403, 403, 403, 403, 403, 302, 302, 403, 403, L),
+    "debate texts":               (L,   403, 403, 403, 200, 403, 200, 200, 403, 403, L),
+    "debate texts!":              (L,   403, 403, 403, 302, 403, 302, 302, 403, 403, L),
     "invitations!":               (L,   403, 403, 403, 403, 403, 302, 302, 403, 403, L),
     # Group G (org: admin, med: facilitator, owner: member) and its private debate P.
     "private debate":             (404, 404, 200, 404, 200, 404, 200, 200, 404, 404, 404),

@@ -621,6 +621,7 @@ TRANSLATION = {
     "check": lambda w, d, a: rules.check_translations(w, d),
     "queue": lambda w, d, a: rules.read_translation_queue(w, d),
     "machine": lambda w, d, a: rules.choose_machine_drafts(w, d),
+    "texts": lambda w, d, a: rules.translate_debate_texts(w, d),
 }
 TRANSLATION_ROLES = {
     **ROLES,
@@ -633,19 +634,19 @@ TRANSLATION_ROLES = {
 #: publish at once; mediators check what others propose; the organiser decides whether
 #: readers see machine drafts.
 TRANSLATION_TABLE = {
-    #               translate  publish  check  queue  machine
-    "anonymous":   (403,       403,     403,   403,   403),
-    "visitor":     (403,       403,     403,   403,   403),
-    "participant": ("ok",      403,     403,   403,   403),
-    "author":      ("ok",      403,     403,   403,   403),
-    "organiser":   ("ok",      403,     403,   "ok",  "ok"),
-    "mediator":    ("ok",      "ok",    "ok",  "ok",  403),
-    "xmed":        (403,       403,     403,   403,   403),
-    "admin":       ("ok",      403,     403,   "ok",  "ok"),
-    "muted":       (403,       403,     403,   403,   403),
-    "removed":     (403,       403,     403,   403,   403),
-    "deleted":     (403,       403,     403,   403,   403),
-    "translator":  ("ok",      "ok",    403,   "ok",  403),
+    #               translate  publish  check  queue  machine  texts
+    "anonymous":   (403,       403,     403,   403,   403,     403),
+    "visitor":     (403,       403,     403,   403,   403,     403),
+    "participant": ("ok",      403,     403,   403,   403,     403),
+    "author":      ("ok",      403,     403,   403,   403,     403),
+    "organiser":   ("ok",      403,     403,   "ok",  "ok",    "ok"),
+    "mediator":    ("ok",      "ok",    "ok",  "ok",  403,     "ok"),
+    "xmed":        (403,       403,     403,   403,   403,     403),
+    "admin":       ("ok",      403,     403,   "ok",  "ok",    "ok"),
+    "muted":       (403,       403,     403,   403,   403,     403),
+    "removed":     (403,       403,     403,   403,   403,     403),
+    "deleted":     (403,       403,     403,   403,   403,     403),
+    "translator":  ("ok",      "ok",    403,   "ok",  403,     "ok"),
 }
 # fmt: on
 

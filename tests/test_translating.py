@@ -310,3 +310,63 @@ def test_the_argument_download_carries_published_translations(client, auth, scen
     assert item["translations"] == [
         {"language": "fr", "body": FRENCH, "current": True, "checked": False}
     ]
+
+
+# --- the debate's own texts ---------------------------------------------------------------------
+
+MOTION_FR = "Le bourg doit-il creuser un nouveau puits près du marché ?"
+RULE_FR = "Respectez chaque communauté, religion et langue."
+
+
+def test_the_debate_s_texts_are_translated_and_shown_to_readers_of_that_language(
+    client, auth, scene
+):
+    debate = scene["debate"]
+    as_user(client, auth, "translator@example.org")
+    page_html = client.get(f"/d/{debate.slug}/texts?to=fr").get_data(as_text=True)
+    assert debate.motion in page_html and 'name="rule-1"' in page_html
+    response = post(
+        client, f"/d/{debate.slug}/texts?to=fr", {"motion-0": MOTION_FR, "rule-1": RULE_FR}
+    )
+    assert response.status_code == 302
+    auth.logout()
+    client.get("/language/fr")
+    html = page(client, scene)
+    assert f'<h1 class="motion">{MOTION_FR}</h1>' in html
+    assert "Traduit par Translator Fanta" in html
+    assert f'<div lang="en">{debate.motion}</div>' in html  # the original, one tap away
+    rules_page = client.get(f"/d/{debate.slug}/ground-rules").get_data(as_text=True)
+    assert RULE_FR in rules_page
+    # An English reader reads the originals.
+    client.get("/language/en")
+    assert MOTION_FR not in page(client, scene)
+    # Logged, in the public record.
+    log = client.get(f"/d/{debate.slug}/moderation").get_data(as_text=True)
+    assert "translated the debate’s own texts" in log
+
+
+def test_a_changed_original_sets_its_translation_aside(client, auth, scene):
+    debate = scene["debate"]
+    as_user(client, auth, "translator@example.org")
+    post(client, f"/d/{debate.slug}/texts?to=fr", {"motion-0": MOTION_FR})
+    debate.motion = "Should the town build two new wells near the market?"
+    db.session.commit()
+    auth.logout()
+    client.get("/language/fr")
+    assert MOTION_FR not in page(client, scene)
+    as_user(client, auth, "translator@example.org")
+    form = client.get(f"/d/{debate.slug}/texts?to=fr").get_data(as_text=True)
+    assert "Plus à jour" in form
+
+
+def test_a_too_long_text_is_refused_and_everything_typed_kept(client, auth, scene):
+    debate = scene["debate"]
+    as_user(client, auth, "organiser@example.org")
+    response = post(
+        client, f"/d/{debate.slug}/texts?to=fr", {"motion-0": MOTION_FR, "rule-1": "x" * 5000}
+    )
+    assert response.status_code == 400
+    assert MOTION_FR in response.get_data(as_text=True)
+    from deliberate.translating.models import DebateTextTranslation
+
+    assert db.session.scalar(select(DebateTextTranslation)) is None

@@ -159,3 +159,56 @@ def test_a_debate_in_three_languages(app, browser, live_server, libretranslate):
     expect(awa.locator("#add-argument form")).to_be_visible()
     expect(awa.get_by_label("Langue de votre texte")).to_have_count(0)
     expect(awa.get_by_role("link", name="Traduire")).to_have_count(0)
+
+
+FAKE_SPEECH = """
+window.spoken = [];
+const voices = VOICES;
+const listeners = [];
+// The browser's own object has a getter only: define ours in its place.
+Object.defineProperty(window, "speechSynthesis", {
+  configurable: true,
+  value: {
+    getVoices: () => voices,
+    speak: (utterance) => window.spoken.push([utterance.lang, utterance.text]),
+    cancel: () => {},
+    addEventListener: (name, callback) => listeners.push(callback),
+  },
+});
+window.SpeechSynthesisUtterance = function (text) { this.text = text; };
+"""
+
+
+def test_listen_reads_a_contribution_with_a_voice_of_its_language(app, browser, live_server):  # noqa: F811
+    organiser = accounts.register_user("Organiser Amina", "organiser@example.org", PASSWORD)
+    author = accounts.register_user("Bakary", "bakary@example.org", PASSWORD)
+    db.session.commit()
+    debate = debates.start_debate(organiser, MOTION, "", language="en")
+    boss = standing(organiser, debate)
+    moderation.set_languages(boss, debate, ["fr", "bm"])
+    moderation.change_phase(boss, debate, Phase.OPEN)
+    debates.join_debate(Standing(author), debate, Position.UNDECIDED)
+    debates.post_argument(standing(author, debate), debate, Stance.PRO, FRENCH, language="fr")
+    debates.post_argument(standing(author, debate), debate, Stance.PRO, BAMBARA, language="bm")
+    db.session.commit()
+
+    def reader(voices: str):
+        context = browser.new_context(base_url=live_server, locale="en-GB")
+        context.add_init_script(FAKE_SPEECH.replace("VOICES", voices))
+        page = context.new_page()
+        page.goto(f"/d/{debate.slug}")
+        return page
+
+    # A browser with a French voice and none for Bambara.
+    page = reader('[{"lang": "fr-FR", "name": "Amélie"}]')
+    french = page.locator("article.arg", has_text=FRENCH)
+    bambara = page.locator("article.arg", has_text=BAMBARA)
+    expect(french.get_by_role("button", name="Listen")).to_be_visible()
+    expect(bambara.get_by_role("button", name="Listen")).to_have_count(0)
+    french.get_by_role("button", name="Listen").click()
+    expect(french.get_by_role("button", name="Stop")).to_have_attribute("aria-pressed", "true")
+    assert page.evaluate("window.spoken") == [["fr", FRENCH]]
+    # No voice at all: no button anywhere.
+    silent = reader("[]")
+    expect(silent.locator("article.arg").first).to_be_visible()
+    expect(silent.get_by_role("button", name="Listen")).to_have_count(0)

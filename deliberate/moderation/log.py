@@ -54,6 +54,7 @@ ACTIONS = {
     "translation_corrected": _l("corrected and published a translation of an argument"),
     "translation_rejected": _l("rejected a translation of an argument"),
     "machine_drafts": _l("changed whether readers see machine translations"),
+    "texts_translated": _l("translated the debate’s own texts"),
     "argument_kept": _l("reviewed a flagged argument and kept it"),
     "argument_approved": _l("approved an argument"),
     "argument_hidden": _l("hid an argument"),
@@ -348,6 +349,7 @@ _DETAILS = {
     "translation_approved": lambda r: _language_detail(r),
     "translation_corrected": lambda r: _language_detail(r),
     "translation_rejected": lambda r: _language_detail(r),
+    "texts_translated": lambda r: _language_detail(r),
     "machine_drafts": lambda r: {
         "shown": _("Readers see a machine translation, marked as such, until a person's."),
         "hidden": _("Readers see only translations made by people."),

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 
 from markupsafe import Markup
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -85,3 +85,48 @@ class ArgumentTranslation(db.Model):
     def outdated(self, argument: Argument) -> bool:
         """The original changed since this was translated."""
         return argument.edited_at != self.source_edited_at
+
+
+class TextKind(enum.StrEnum):
+    """The debate's own texts, which its organisers, mediators and translators translate."""
+
+    MOTION = "motion"
+    BACKGROUND = "background"
+    #: A ground rule, by its number.
+    RULE = "rule"
+    #: A mediator's note, by its id.
+    NOTE = "note"
+    #: An agreement point, by its id.
+    POINT = "point"
+
+
+class DebateTextTranslation(db.Model):
+    """The motion, the background, a ground rule, a mediator's note or an agreement point,
+    in another of the debate's languages. Published at once: those who write it are those
+    who run the debate (organisers, mediators, translators)."""
+
+    __tablename__ = "debate_text_translation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    debate_id: Mapped[int] = mapped_column(ForeignKey("debate.id", ondelete="CASCADE"))
+    kind: Mapped[TextKind] = mapped_column(str_enum(TextKind, "text_kind"))
+    #: The rule's number, the note's or the point's id; 0 for the motion and the background.
+    ref: Mapped[int] = mapped_column(default=0)
+    language: Mapped[str] = mapped_column(String(35))
+    text: Mapped[str] = mapped_column(Text)
+    text_html: Mapped[str] = mapped_column(Text)
+    #: SHA-256 of the original text it was made from: a changed original outdates it.
+    source_digest: Mapped[str] = mapped_column(String(64))
+    translator_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(Tz, default=utcnow)
+
+    translator: Mapped[User | None] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("debate_id", "kind", "ref", "language"),
+        CheckConstraint(f"length(text) BETWEEN 1 AND {TRANSLATION_MAX}", name="text_length"),
+    )
+
+    @property
+    def text_markup(self) -> Markup:
+        return Markup(self.text_html)  # noqa: S704 - sanitised when written  # nosec B704

@@ -14,21 +14,32 @@ hidden, flagged, collapsed or deleted argument shows no translation at all.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
+from flask import g
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from .. import rules
+from ..agreements.models import AgreementPoint
 from ..errors import Conflict, InvalidInput, NotFound
 from ..extensions import db
 from ..markup import render_markdown
 from ..models import Argument, Debate, Visibility, utcnow
 from ..moderation import log
+from ..moderation.models import GroundRule, MediatorNote
 from ..moderation.services import actor_role
 from ..rules import Standing
-from .models import TRANSLATION_MAX, ArgumentTranslation, TranslationStatus
+from .models import (
+    TRANSLATION_MAX,
+    ArgumentTranslation,
+    DebateTextTranslation,
+    TextKind,
+    TranslationStatus,
+)
 
 #: The translation queue shows this many contributions a page.
 QUEUE_PAGE = 30
@@ -340,3 +351,127 @@ def untranslated(
         )
     query = query.order_by(votes.desc(), Argument.id).limit(limit or QUEUE_PAGE)
     return db.session.scalars(query).all()
+
+
+# --- the debate's own texts ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Text:
+    """One of the debate's own texts, as the translation page lists it."""
+
+    kind: TextKind
+    ref: int
+    #: Markdown (the background, notes, points) or plain text (the motion, rules).
+    original: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind.value}-{self.ref}"
+
+
+def digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def debate_texts(debate: Debate) -> list[Text]:
+    """The motion, the background, the ground rules, the mediators' notes and the agreement
+    points, in the order a reader meets them (four queries)."""
+    texts = [Text(TextKind.MOTION, 0, debate.motion)]
+    if debate.background:
+        texts.append(Text(TextKind.BACKGROUND, 0, debate.background))
+    for kind, table, ref, column, order in (
+        (TextKind.RULE, GroundRule, GroundRule.number, GroundRule.text, GroundRule.number),
+        (TextKind.NOTE, MediatorNote, MediatorNote.id, MediatorNote.body, MediatorNote.id),
+        (
+            TextKind.POINT,
+            AgreementPoint,
+            AgreementPoint.id,
+            AgreementPoint.text,
+            AgreementPoint.number,
+        ),
+    ):
+        rows = db.session.execute(
+            select(ref, column).where(table.debate_id == debate.id).order_by(order)
+        )
+        texts += [Text(kind, number, original) for number, original in rows]
+    return texts
+
+
+def translate_texts(who: Standing, debate: Debate, language: str, written: dict[str, str]) -> int:
+    """Save the translations into `language` of the debate's texts (`written`: Text.key ->
+    text; an empty text removes that translation). Returns how many changed; logs once."""
+    rules.require(rules.translate_debate_texts(who, debate))
+    if language not in debate.languages[1:]:
+        raise InvalidInput(_l("Choose another of the debate's languages than its own."))
+    existing = {
+        f"{row.kind.value}-{row.ref}": row
+        for row in db.session.scalars(
+            select(DebateTextTranslation).where(
+                DebateTextTranslation.debate_id == debate.id,
+                DebateTextTranslation.language == language,
+            )
+        )
+    }
+    changed = 0
+    for text in debate_texts(debate):
+        body = written.get(text.key, "").strip()
+        row = existing.get(text.key)
+        if len(body) > TRANSLATION_MAX:
+            raise InvalidInput(_l("Write at most %(max)d characters.", max=TRANSLATION_MAX))
+        if not body:
+            if row is not None:
+                db.session.delete(row)
+                changed += 1
+            continue
+        if row is not None and row.text == body and row.source_digest == digest(text.original):
+            continue
+        if row is None:
+            row = DebateTextTranslation(
+                debate_id=debate.id, kind=text.kind, ref=text.ref, language=language
+            )
+            db.session.add(row)
+        row.text, row.text_html = body, str(render_markdown(body))
+        row.source_digest = digest(text.original)
+        row.translator_id = who.user.id
+        row.updated_at = utcnow()
+        changed += 1
+    if changed:
+        log.record(debate, who.user, actor_role(who), "texts_translated", language)
+    db.session.flush()
+    return changed
+
+
+def texts_in(debate: Debate, language: str) -> dict[str, DebateTextTranslation]:
+    """Text.key -> its translation into `language` (current or not: see current_text)."""
+    return {
+        f"{row.kind.value}-{row.ref}": row
+        for row in db.session.scalars(
+            select(DebateTextTranslation)
+            .options(joinedload(DebateTextTranslation.translator))
+            .where(
+                DebateTextTranslation.debate_id == debate.id,
+                DebateTextTranslation.language == language,
+            )
+        )
+    }
+
+
+def current_text(
+    found: dict[str, DebateTextTranslation], kind: str, ref: int, original: str
+) -> DebateTextTranslation | None:
+    """The translation of one text, unless its original changed since it was made."""
+    row = found.get(f"{kind}-{ref}")
+    return row if row is not None and row.source_digest == digest(original) else None
+
+
+def reader_text(debate: Debate, kind: str, ref: int, original: str) -> DebateTextTranslation | None:
+    """For templates: the current translation of one of the debate's texts into the page's
+    language, if there is one. The translations of a debate are read once per request (one
+    query), and only when the page is in another of its languages."""
+    language = str(get_locale())
+    cached = g.setdefault("debate_texts", {})
+    if (debate.id, language) not in cached:
+        wanted = language != debate.language and language in debate.languages
+        cached[debate.id, language] = texts_in(debate, language) if wanted else {}
+    return current_text(cached[debate.id, language], kind, ref, original)

@@ -3,12 +3,13 @@ translation queue, mediators' decisions and the organiser's choice about machine
 The work is in services.py; these views check who asks, read forms and redirect."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import login_required
 
 from .. import rules
 from ..debates.views import load_argument, load_debate
+from ..errors import DomainError
 from ..extensions import db, limiter
 from ..forms import EmptyForm
 from ..http import db_int
@@ -17,7 +18,7 @@ from ..moderation import log
 from ..moderation.services import actor_role
 from . import services
 from .forms import CorrectionForm, MachineDraftsForm, RejectionForm, TranslationForm
-from .models import TranslationStatus
+from .models import TRANSLATION_MAX, TranslationStatus
 
 bp = Blueprint("translating", __name__)
 
@@ -176,6 +177,56 @@ def reject(slug: str, translation_id: int):
     db.session.commit()
     flash(_("The translation is rejected; its translator sees why."), "success")
     return redirect(url_for("translating.queue", slug=slug, to=translation.language))
+
+
+@bp.route("/d/<slug>/texts", methods=["GET", "POST"])
+@login_required
+@limiter.limit(WRITE_LIMIT, methods=["POST"])
+def texts(slug: str):
+    """The debate's own texts (motion, background, ground rules, notes, agreement points)
+    beside a box for each in another of its languages."""
+    debate, who = load_debate(slug)
+    rules.require(rules.translate_debate_texts(who, debate))
+    others = debate.languages[1:]
+    language = request.values.get("to")
+    if language not in others:
+        language = str(get_locale()) if str(get_locale()) in others else others[0]
+    originals = services.debate_texts(debate)
+    found = services.texts_in(debate, language)
+    written = {t.key: found[t.key].text for t in originals if t.key in found}
+    status, error = 200, None
+    if request.method == "POST":
+        if not EmptyForm().validate_on_submit():
+            abort(400)
+        written = {t.key: request.form.get(t.key, "") for t in originals}
+        try:
+            changed = services.translate_texts(who, debate, language, written)
+        except DomainError as refused:
+            db.session.rollback()
+            status, error = 400, refused.message
+        else:
+            db.session.commit()
+            flash(
+                ngettext("%(num)d translation saved.", "%(num)d translations saved.", changed),
+                "success",
+            )
+            return redirect(url_for("translating.texts", slug=slug, to=language))
+    return render_template(
+        "translating/texts.html",
+        debate=debate,
+        who=who,
+        language=language,
+        languages=others,
+        originals=originals,
+        written=written,
+        outdated={
+            t.key
+            for t in originals
+            if t.key in found and found[t.key].source_digest != services.digest(t.original)
+        },
+        error=error,
+        max_length=TRANSLATION_MAX,
+    ), status
 
 
 @bp.route("/d/<slug>/machine-drafts", methods=["POST"])

@@ -1,5 +1,6 @@
-"""Translations of contributions (argument_translation), the translator role, and the
-organiser's choice to show machine drafts (debate.machine_drafts_shown)
+"""Translations of contributions (argument_translation) and of the debate's own texts
+(debate_text_translation), the translator role, and the organiser's choice to show machine
+drafts (debate.machine_drafts_shown)
 
 Revision ID: a7b9c1d3e5f7
 Revises: f6a8b0c2d4e6
@@ -97,9 +98,50 @@ def upgrade():
         sqlite_where=sa.text("status = 'published'"),
         postgresql_where=sa.text("status = 'published'"),
     )
+    op.create_table(
+        "debate_text_translation",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("debate_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("ref", sa.Integer(), nullable=False),
+        sa.Column("language", sa.String(length=35), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("text_html", sa.Text(), nullable=False),
+        sa.Column("source_digest", sa.String(length=64), nullable=False),
+        sa.Column("translator_id", sa.Integer(), nullable=True),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "length(text) BETWEEN 1 AND 4000", name=op.f("ck_debate_text_translation_text_length")
+        ),
+        sa.CheckConstraint(
+            "kind IN ('motion', 'background', 'rule', 'note', 'point')",
+            name=op.f("ck_debate_text_translation_text_kind"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["debate_id"],
+            ["debate.id"],
+            name=op.f("fk_debate_text_translation_debate_id_debate"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["translator_id"],
+            ["user.id"],
+            name=op.f("fk_debate_text_translation_translator_id_user"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_debate_text_translation")),
+        sa.UniqueConstraint(
+            "debate_id",
+            "kind",
+            "ref",
+            "language",
+            name=op.f("uq_debate_text_translation_debate_id_kind_ref_language"),
+        ),
+    )
 
 
 def downgrade():
+    op.drop_table("debate_text_translation")
     op.drop_table("argument_translation")
     with op.batch_alter_table("debate") as batch_op:
         batch_op.drop_column("machine_drafts_shown")
