@@ -1,3 +1,4 @@
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -269,8 +270,10 @@ def language_tags(form, field):
     try:
         field.tags = languages.parse_list(field.data or "")
     except languages.BadTag as error:
+        # gettext, not lazy_gettext: a lazy string passes for safe markup in a template,
+        # and this one carries what was typed.
         raise ValidationError(
-            _l(
+            gettext(
                 "“%(tag)s” is not a language tag. Use tags such as fr, en, bm (Bambara), "
                 "ff (Fula), ses (Songhay), taq (Tamasheq).",
                 tag=str(error),
