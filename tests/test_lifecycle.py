@@ -918,7 +918,8 @@ def downloads_parse(w: World) -> None:
     page.goto(f"{w.url}/report#downloads")
     links = page.locator("#downloads a[download]")
     hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
-    assert len(hrefs) == 5, hrefs  # the vote files too: the debate is closed
+    # The vote files too (the debate is closed), and the Pol.is files in both formats.
+    assert len(hrefs) == 7, hrefs
     for href in hrefs:
         response = page.request.get(href)
         if href.endswith("moderation-log.csv") and response.status != 200:
@@ -941,7 +942,7 @@ def downloads_parse(w: World) -> None:
             assert data, href
             assert TEXTS["A"] in body and TEXTS["C"] not in body
         else:
-            assert href.endswith(".csv"), href
+            assert href.removesuffix("?format=current").endswith(".csv"), href
             rows = list(csv.reader(io.StringIO(body)))
             assert rows and all(len(r) == len(rows[0]) for r in rows), href
             if "votes" in href:
@@ -950,12 +951,13 @@ def downloads_parse(w: World) -> None:
                 assert len(rows) == 1 and rows[0][:3] in (
                     ["timestamp", "datetime", "comment-id"],
                     ["participant", "group-id", "n-comments"],
+                    ["participant", "xid", "group-id"],  # the current Pol.is format
                 ), (href, rows[:2])
             else:
                 assert len(rows) >= 2, (href, rows)
             if href.endswith("moderation-log.csv"):
                 assert "Calling people liars and thieves" in body
-            if href.endswith("comments.csv"):
+            if href.removesuffix("?format=current").endswith("comments.csv"):
                 # Every argument has its row; the hidden one's text is left out.
                 assert len(rows) - 1 == 5 and TEXTS["C"] not in body, rows
 

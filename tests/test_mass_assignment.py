@@ -215,7 +215,11 @@ READ_DIRECTLY = {
     "role",  # which of one's own roles to step down from: mediator or organiser
     "group",  # ?group=: the group a new debate's form offers first (a choice it checks)
     "c",  # ?c=: the code a card's QR link fills in (the code form checks it)
+    "to",  # ?to=: the language a translation page offers first (a choice it checks)
 }
+#: The boxes of the page that translates the debate's own texts, one per text
+#: ("motion-0", "rule-3"...): read directly, each matched against the debate's texts.
+DEBATE_TEXT_BOX = re.compile(r"(motion|background|rule|note|point)-\d+")
 
 #: Columns whose values are random: compared as kept from the world as built, or replaced.
 RANDOM_COLUMNS = {
@@ -374,6 +378,15 @@ def member_without_email(world: World):
     return world.client("med"), {}
 
 
+def with_machine_translation(world: World):
+    """A machine translation server, for a participant's draft of an English argument."""
+    from .libretranslate_server import FakeLibreTranslate
+
+    if not world.app.config.get("TRANSLATE_URL"):
+        world.app.config["TRANSLATE_URL"] = FakeLibreTranslate().start().url
+    return world.client("other"), {"language": "fr"}
+
+
 def holding_a_code(world: World):
     """Someone in the workshop with a card of group G's, signing up with it."""
     from deliberate.groups import codes
@@ -424,6 +437,10 @@ EXPLICIT = {
     "decline invitation!": Case(
         "visitor", "/account/invitations/{invitation}/decline", {}, invited
     ),
+    # No machine translation server in the world as built.
+    "machine draft!": Case(
+        "other", "/d/{slug}/a/{arg}/translate/machine", {}, with_machine_translation
+    ),
     # Nothing is suspended, nobody is without an email and no code is known in the world as
     # built.
     "unsuspend group!": Case("admin", "/g/{group}/suspension/end", {}, suspended),
@@ -452,6 +469,8 @@ NO_WRITES = {
     # Its preparation turned two-step login on; turning it off leaves the world as built.
     "no two factor!",
     "my data!",
+    # A machine draft fills the form in; nothing is saved until the translator submits it.
+    "machine draft!",
 }
 
 
@@ -499,6 +518,7 @@ def test_extra_fields_change_nothing(world, name):
         assert state != pristine, f"{name}: the legitimate request changed nothing"
     assert not {key for key, _how in asked} & NEVER_FIELDS, f"{name} asks for {asked}"
     read = {key for key, how in asked if how == "read"} - set(case.data)
+    read = {key for key in read if not DEBATE_TEXT_BOX.fullmatch(key)}
     assert read <= READ_DIRECTLY, f"{name} reads {sorted(read - READ_DIRECTLY)} outside a form"
     fields = {key for key, _how in asked}
     extras = {key: value for key, value in EXTRAS.items() if key not in set(case.data) | fields}
