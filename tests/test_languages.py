@@ -194,3 +194,23 @@ def test_the_api_and_the_download_carry_each_argument_s_language(
     graph = json.loads(client.get(f"/d/{bilingual.slug}/export/arguments.json").data)
     assert graph["debate"]["languages"] == ["en", "bm", "ar"]
     assert [a["language"] for a in graph["arguments"]] == ["bm"]
+
+
+@pytest.mark.parametrize(
+    ("language", "first_rule"),
+    [("en", "Respect every community"), ("fr", "Respectez toutes les communautés")],
+)
+def test_a_debate_gets_the_default_ground_rules_of_its_language(
+    client, auth, make_user, language, first_rule
+):
+    make_user(email="organiser@example.org")
+    auth.login("organiser@example.org", PASSWORD)
+    client.get(f"/language/{language}")
+    motion = "Should the market open on Sundays for the women's cooperative?"
+    assert post(client, "/debates/new", {"motion": motion}).status_code == 302
+    from deliberate.models import Debate
+    from deliberate.moderation.services import ground_rules
+
+    debate = db.session.scalar(select(Debate).where(Debate.motion == motion))
+    assert debate.language == language
+    assert any(rule.text.startswith(first_rule) for rule in ground_rules(debate))
