@@ -39,6 +39,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from .accounts import models as _account_models  # noqa: F401 - registers the tables
     from .agreements import models as _agreement_models  # noqa: F401 - registers the tables
+    from .circles import models as _circle_models  # noqa: F401 - registers the tables
     from .groups import models as _group_models  # noqa: F401 - registers the tables
     from .invitations import models as _invitation_models  # noqa: F401 - registers the tables
     from .mailings import models as _mailing_models  # noqa: F401 - registers the tables
@@ -73,6 +74,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .accounts.views import bp as accounts_bp
     from .agreements.views import bp as agreements_bp
     from .api.views import bp as api_bp
+    from .circles.views import bp as circles_bp
     from .debates.views import bp as debates_bp
     from .groups.code_views import bp as codes_bp
     from .groups.views import bp as groups_bp
@@ -101,6 +103,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         privacy_bp,
         mailings_bp,
         translating_bp,
+        circles_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -429,6 +429,32 @@ def translate_debate_texts(who: Standing, debate: Debate) -> Refusal:
     )
 
 
+def record_circle(who: Standing, debate: Debate) -> Refusal:
+    """Enter an in-person circle: the debate's mediators, and the admins and facilitators
+    of the group that runs it; once the debate is out of its draft."""
+    if not who.signed_in:
+        return NotAllowed(LOGIN_REQUIRED)
+    if not (who.is_mediator or who.runs_group):
+        return NotAllowed(
+            _l("Only the debate's mediators and its group's facilitators record circles.")
+        )
+    if debate.phase is Phase.DRAFT:
+        return _not_now(debate)
+    return None
+
+
+def confirm_circle(who: Standing, debate: Debate, circle) -> Refusal:
+    """The second key: another of those who may record circles, not its author."""
+    refusal = record_circle(who, debate)
+    if refusal is not None:
+        return refusal
+    if circle.entered_by_id == who.user.id:
+        return NotAllowed(
+            _l("Someone else who was there confirms a circle: not the person who entered it.")
+        )
+    return None
+
+
 def choose_machine_drafts(who: Standing, debate: Debate) -> Refusal:
     """Whether readers may see an unreviewed machine translation is the organiser's call."""
     return manage_debate(who, debate)

@@ -2,7 +2,7 @@
 
 import functools
 import re
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from babel.dates import format_date
@@ -75,7 +75,8 @@ def register(app):
 def day(moment) -> str:
     """A date in the reader's language ("7 déc. 2026"). Lists show dozens of dates, most
     of them the same few days: each is formatted once per language (times are in UTC)."""
-    return _day(moment.date(), str(get_locale()))
+    value = moment.date() if isinstance(moment, datetime) else moment  # a datetime or a date
+    return _day(value, str(get_locale()))
 
 
 @functools.lru_cache(maxsize=2048)

@@ -127,7 +127,8 @@ def urls(app) -> list[str]:
     with app.app_context():
         first = db.session.query(Argument).filter_by(parent_id=None).order_by(Argument.id).first()
         argument = f"{MAIN}/a/{first.id}"
-    return ["/", MAIN, argument, f"{MAIN}/report", f"{MAIN}/agreement", f"{MAIN}/moderation"]
+    pages = ["/", MAIN, argument, f"{MAIN}/report", f"{MAIN}/agreement", f"{MAIN}/moderation"]
+    return [*pages, f"{MAIN}/circles"]
 
 
 def signed_in(app, email: str):
@@ -151,7 +152,13 @@ def fetch_pages(app, people) -> list[tuple[str, str, str]]:
         "reader": ["/login", "/register", invitation, "/code", group],
         "visitor": ["/groups/new", "/debates/new"],
         "participant": [group, f"{group}/members", f"{group}/log"],
-        "mediator": [group, f"{group}/members", f"{group}/codes", f"{MAIN}/translations"],
+        "mediator": [
+            group,
+            f"{group}/members",
+            f"{group}/codes",
+            f"{MAIN}/translations",
+            f"{MAIN}/circles/new",
+        ],
     }
     # The translate form of the debate's first argument, for a participant and a mediator.
     translate = urls(app)[2] + "/translate"

@@ -40,6 +40,7 @@ import re
 import shutil
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 
@@ -51,6 +52,7 @@ from deliberate import create_app
 from deliberate.accounts import services as accounts
 from deliberate.agreements import services as agreements
 from deliberate.agreements.models import PointKind
+from deliberate.circles import services as circles
 from deliberate.debates import services as debates
 from deliberate.extensions import db
 from deliberate.groups import codes as access_codes
@@ -312,6 +314,14 @@ def build_world(app, path, tmp_path) -> World:
     point = agreements.add_point(
         who("med", a), a, PointKind.COMMON_GROUND, "Water is for everyone.", []
     )
+    # The second mediator entered a circle of A, waiting for its second key.
+    circle = circles.record(
+        who("med2", a),
+        a,
+        date(2026, 3, 12),
+        "Mopti",
+        [circles.Count(youth.id, 12, (7, 3, 2), (9, 2, 1))],
+    )
     # A takes French too; the other participant proposed a translation of the owner's
     # argument, waiting for a mediator.
     moderation.set_languages(who("org", a), a, ["fr"])
@@ -379,6 +389,7 @@ def build_world(app, path, tmp_path) -> World:
         "removal": removal.id,
         "point": point.id,
         "proposal": proposal.id,
+        "circle": circle.id,
         "med2_role": med2_role.id,
         "youth": youth.id,
         "elders": elders.id,
@@ -812,6 +823,22 @@ ROUTES = {
         D + "/texts?to=fr",
         {"motion-0": "Faut-il creuser un nouveau puits près du marché ?"},
     ),
+    "circles": ("circles.circles", "GET", D + "/circles", None),
+    "confirm circle!": ("circles.confirm", "POST", D + "/circles/{circle}/confirm", {}),
+    "new circle": ("circles.new_circle", "GET", D + "/circles/new", None),
+    "new circle!": (
+        "circles.new_circle",
+        "POST",
+        D + "/circles/new",
+        {
+            "held_on": "2026-03-12",
+            "place": "Mopti",
+            "counts-0-community": "{youth}",
+            "counts-0-attendance": "12",
+            "counts-0-opening_for": "7",
+            "counts-0-closing_for": "9",
+        },
+    ),
     "invitations!": (
         "invitations.create",
         "POST",
@@ -1116,6 +1143,12 @@ TABLE = {
     "machine drafts!":            (L,   403, 403, 403, 403, 403, 302, 302, 403, 403, L),
     "debate texts":               (L,   403, 403, 403, 200, 403, 200, 200, 403, 403, L),
     "debate texts!":              (L,   403, 403, 403, 302, 403, 302, 302, 403, 403, L),
+    # Circles: the list is as public as the debate; the debate's mediators (and its group's
+    # facilitators) record them.
+    "circles":                    EVERYONE_200,
+    "new circle":                 (L,   403, 403, 403, 200, 403, 403, 403, 403, 403, L),
+    "new circle!":                (L,   403, 403, 403, 302, 403, 403, 403, 403, 403, L),
+    "confirm circle!":            (L,   403, 403, 403, 302, 403, 403, 403, 403, 403, L),
     "invitations!":               (L,   403, 403, 403, 403, 403, 302, 302, 403, 403, L),
     # Group G (org: admin, med: facilitator, owner: member) and its private debate P.
     "private debate":             (404, 404, 200, 404, 200, 404, 200, 200, 404, 404, 404),

@@ -673,6 +673,61 @@ def test_translation_permission_table(app, role):
         assert outcome(rules.translate(who, *bilingual(visibility=hidden))) != "ok"
 
 
+# --- in-person circles ------------------------------------------------------------------------
+
+CIRCLE = {
+    "record": lambda w, d, c: rules.record_circle(w, d),
+    "confirm": lambda w, d, c: rules.confirm_circle(w, d, c),
+}
+CIRCLE_ROLES = {
+    **ROLES,
+    "group facilitator": lambda: Standing(user(VISITOR), group_role="facilitator"),
+    "group member": lambda: Standing(user(VISITOR), group_role="member"),
+}
+
+# fmt: off
+#: A circle is recorded by the debate's mediators or its group's facilitators and admins,
+#: and confirmed by another of them (here the circle was entered by someone else).
+CIRCLE_TABLE = {
+    #                     record  confirm
+    "anonymous":         (403,    403),
+    "visitor":           (403,    403),
+    "participant":       (403,    403),
+    "author":            (403,    403),
+    "organiser":         (403,    403),
+    "mediator":          ("ok",   "ok"),
+    "xmed":              (403,    403),
+    "admin":             (403,    403),
+    "muted":             (403,    403),
+    "removed":           (403,    403),
+    "deleted":           (403,    403),
+    "group facilitator": ("ok",   "ok"),
+    "group member":      (403,    403),
+}
+# fmt: on
+
+
+def a_circle(entered_by: int):
+    from deliberate.circles.models import Circle
+
+    return Circle(id=5, debate_id=1, place="Mopti", entered_by_id=entered_by)
+
+
+@pytest.mark.parametrize("role", list(CIRCLE_ROLES))
+def test_circle_permission_table(app, role):
+    who = CIRCLE_ROLES[role]()
+    debate, _argument = build(Phase.OPEN)
+    circle = a_circle(entered_by=XMED)
+    actual = tuple(outcome(act(who, debate, circle)) for act in CIRCLE.values())
+    assert actual == CIRCLE_TABLE[role]
+    # Never before the debate opens; never the second key to one's own circle.
+    draft, _argument = build(Phase.DRAFT)
+    assert outcome(rules.record_circle(who, draft)) != "ok"
+    if who.signed_in:
+        own = a_circle(entered_by=who.user.id)
+        assert outcome(rules.confirm_circle(who, debate, own)) != "ok"
+
+
 def every_table_call():
     """Ask every table's question, for every role (and phase)."""
     for phase in Phase:
@@ -695,6 +750,9 @@ def every_table_call():
         for role in TRANSLATION_ROLES:
             for act in TRANSLATION.values():
                 act(TRANSLATION_ROLES[role](), *bilingual(phase))
+        for role in CIRCLE_ROLES:
+            for act in CIRCLE.values():
+                act(CIRCLE_ROLES[role](), build(phase)[0], a_circle(entered_by=XMED))
 
 
 def test_every_permission_is_in_a_table(app, monkeypatch):

@@ -1,10 +1,10 @@
 """The public moderation log: every action by an organiser, a mediator or the platform."""
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from typing import NamedTuple
 
-from flask_babel import format_datetime
+from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -55,6 +55,8 @@ ACTIONS = {
     "translation_rejected": _l("rejected a translation of an argument"),
     "machine_drafts": _l("changed whether readers see machine translations"),
     "texts_translated": _l("translated the debate’s own texts"),
+    "circle_recorded": _l("recorded an in-person circle"),
+    "circle_confirmed": _l("confirmed an in-person circle"),
     "argument_kept": _l("reviewed a flagged argument and kept it"),
     "argument_approved": _l("approved an argument"),
     "argument_hidden": _l("hid an argument"),
@@ -185,6 +187,16 @@ def _role(role: str) -> str:
         "admin": _("site administrator"),
     }
     return names.get(role, role)
+
+
+def _circle_detail(reason: str) -> str | None:
+    """ "2026-03-12 Mopti" -> "Mopti, 12 Mar 2026." """
+    day, _sep, place = reason.partition(" ")
+    try:
+        when = format_date(date.fromisoformat(day), "medium")
+    except ValueError:
+        return None
+    return _("%(place)s, %(date)s.", place=place, date=when)
 
 
 def _language_detail(tag: str) -> str | None:
@@ -350,6 +362,8 @@ _DETAILS = {
     "translation_corrected": lambda r: _language_detail(r),
     "translation_rejected": lambda r: _language_detail(r),
     "texts_translated": lambda r: _language_detail(r),
+    "circle_recorded": lambda r: _circle_detail(r),
+    "circle_confirmed": lambda r: _circle_detail(r),
     "machine_drafts": lambda r: {
         "shown": _("Readers see a machine translation, marked as such, until a person's."),
         "hidden": _("Readers see only translations made by people."),

@@ -1,0 +1,49 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, FieldList, Form, FormField, HiddenField, IntegerField, StringField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from ..debates.forms import strip
+from .models import COUNT_MAX, PLACE_MAX, PLACE_MIN
+
+IN_RANGE = NumberRange(0, COUNT_MAX, _l("A whole number from 0 to %(max)d.", max=COUNT_MAX))
+
+
+def count(label):
+    return IntegerField(label, default=0, validators=[Optional(), IN_RANGE])
+
+
+class CountForm(Form):
+    """One community's row of the tally sheet; `community` is its id, "" for none named."""
+
+    community = HiddenField()
+    attendance = count(_l("People who came"))
+    opening_for = count(_l("For, at the start"))
+    opening_against = count(_l("Against, at the start"))
+    opening_undecided = count(_l("Undecided, at the start"))
+    closing_for = count(_l("For, at the end"))
+    closing_against = count(_l("Against, at the end"))
+    closing_undecided = count(_l("Undecided, at the end"))
+
+
+class CircleForm(FlaskForm):
+    held_on = DateField(_l("Date of the circle"), validators=[InputRequired(_l("Give the date."))])
+    place = StringField(
+        _l("Commune or region"),
+        description=_l("Where it met, coarsely: everyone reads it. Never a village."),
+        filters=[strip],
+        validators=[InputRequired(_l("Give the commune or region.")), Length(PLACE_MIN, PLACE_MAX)],
+    )
+    counts = FieldList(FormField(CountForm), min_entries=1)
+
+    def rows_for(self, communities) -> list:
+        """The rows, each with its community's name, in the sheet's order: the debate's
+        communities, then people who named none."""
+        wanted = [str(c.id) for c in communities] + [""]
+        names = {str(c.id): c.name for c in communities}
+        if not self.is_submitted():
+            while len(self.counts) < len(wanted):
+                self.counts.append_entry()
+            for entry, community in zip(self.counts, wanted, strict=False):
+                entry.community.data = community
+        return [(entry, names.get(entry.community.data)) for entry in self.counts]

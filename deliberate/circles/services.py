@@ -1,0 +1,141 @@
+"""Recording in-person circles, with two keys.
+
+A facilitator (a mediator of the debate, or an admin or facilitator of the group running it)
+enters a circle: when and where it met, how many of each community came, and the hands
+raised for, against and undecided on the motion at the start and at the end. Nobody else
+sees it until a second facilitator or mediator, one who was there, confirms it (a CHECK
+constraint keeps the two keys apart). Both steps are in the public moderation log. Pages
+show a community's figures only where at least MIN_GROUP of its people came, as they do for
+online communities (results/analysis.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from .. import rules
+from ..errors import Conflict, InvalidInput, NotFound
+from ..extensions import db
+from ..models import Debate, utcnow
+from ..moderation import log
+from ..moderation.models import Community
+from ..moderation.services import actor_role
+from ..results.analysis import MIN_GROUP
+from ..rules import Standing
+from .models import COUNT_MAX, PLACE_MAX, PLACE_MIN, Circle, CircleCount
+
+HANDS = ("for", "against", "undecided")
+
+
+@dataclass(frozen=True)
+class Count:
+    """One row of the entry form: a community (None: no community named) and its figures."""
+
+    community_id: int | None
+    attendance: int
+    opening: tuple[int, int, int]
+    closing: tuple[int, int, int]
+
+
+def record(who: Standing, debate: Debate, held_on: date, place: str, counts: list[Count]) -> Circle:
+    """Enter a circle, unconfirmed: its facilitators see it, nobody else yet."""
+    rules.require(rules.record_circle(who, debate))
+    place = " ".join(place.split())
+    if not PLACE_MIN <= len(place) <= PLACE_MAX:
+        raise InvalidInput(
+            _l(
+                "Name the commune or region in %(min)d to %(max)d characters.",
+                min=PLACE_MIN,
+                max=PLACE_MAX,
+            )
+        )
+    if held_on > utcnow().date():
+        raise InvalidInput(_l("A circle is recorded once it has met: its date is not to come."))
+    known = {
+        c.id for c in db.session.scalars(select(Community).where(Community.debate_id == debate.id))
+    }
+    rows = [count for count in counts if count.attendance]
+    if not rows:
+        raise InvalidInput(_l("Give the number of people who came, for at least one community."))
+    for count in rows:
+        _check(count, known)
+    circle = Circle(debate_id=debate.id, held_on=held_on, place=place, entered_by_id=who.user.id)
+    circle.counts = [
+        CircleCount(
+            community_id=count.community_id,
+            attendance=count.attendance,
+            opening_for=count.opening[0],
+            opening_against=count.opening[1],
+            opening_undecided=count.opening[2],
+            closing_for=count.closing[0],
+            closing_against=count.closing[1],
+            closing_undecided=count.closing[2],
+        )
+        for count in rows
+    ]
+    db.session.add(circle)
+    db.session.flush()
+    log.record(debate, who.user, actor_role(who), "circle_recorded", _describe(circle))
+    return circle
+
+
+def _check(count: Count, known: set[int]) -> None:
+    if count.community_id is not None and count.community_id not in known:
+        raise InvalidInput(_l("This community is not one of the debate's."))
+    figures = (count.attendance, *count.opening, *count.closing)
+    if any(not 0 <= n <= COUNT_MAX for n in figures):
+        raise InvalidInput(_l("Counts are whole numbers from 0 to %(max)d.", max=COUNT_MAX))
+    if sum(count.opening) > count.attendance or sum(count.closing) > count.attendance:
+        raise InvalidInput(
+            _l("More hands were counted than people came: check the counts of a community.")
+        )
+
+
+def confirm(who: Standing, debate: Debate, circle: Circle) -> None:
+    """The second key: someone else who was there confirms the figures; they are public."""
+    if circle.debate_id != debate.id:
+        raise NotFound()
+    rules.require(rules.confirm_circle(who, debate, circle))
+    if circle.confirmed_at is not None:
+        raise Conflict(_l("This circle is already confirmed."))
+    circle.confirmed_by_id = who.user.id
+    circle.confirmed_at = utcnow()
+    log.record(debate, who.user, actor_role(who), "circle_confirmed", _describe(circle))
+
+
+def _describe(circle: Circle) -> str:
+    """The log's reason: where and when (its detail line is written from it)."""
+    return f"{circle.held_on.isoformat()} {circle.place}"
+
+
+def load(debate: Debate, circle_id: int) -> Circle:
+    circle = db.session.get(Circle, circle_id)
+    if circle is None or circle.debate_id != debate.id:
+        raise NotFound()
+    return circle
+
+
+def circles(debate: Debate, *, unconfirmed: bool = False) -> list[Circle]:
+    """The debate's confirmed circles, newest first; with `unconfirmed`, those waiting for
+    their second key too (for its facilitators)."""
+    query = select(Circle).where(Circle.debate_id == debate.id)
+    if not unconfirmed:
+        query = query.where(Circle.confirmed_at.is_not(None))
+    return db.session.scalars(query.order_by(Circle.held_on.desc(), Circle.id.desc())).all()
+
+
+def shown(count: CircleCount) -> bool:
+    """Whether a community's figures in a circle may be shown: MIN_GROUP people or more."""
+    return count.attendance >= MIN_GROUP
+
+
+def confirmed_count(debate: Debate) -> int:
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Circle)
+        .where(Circle.debate_id == debate.id, Circle.confirmed_at.is_not(None))
+    )

@@ -1,0 +1,98 @@
+"""The debate's in-person circles: the list (confirmed ones for everyone, waiting ones for
+their facilitators too), the entry form and the second key."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+
+from .. import rules
+from ..debates.views import load_debate
+from ..errors import DomainError
+from ..extensions import db, limiter
+from ..forms import EmptyForm
+from ..moderation import services as moderation
+from . import services
+from .forms import CircleForm
+
+bp = Blueprint("circles", __name__)
+
+WRITE_LIMIT = "30 per minute;300 per hour"
+
+
+@bp.route("/d/<slug>/circles")
+def circles(slug: str):
+    debate, who = load_debate(slug)
+    rules.require(rules.view_debate(who, debate))
+    records = rules.allowed(rules.record_circle(who, debate))
+    return render_template(
+        "circles/circles.html",
+        debate=debate,
+        who=who,
+        circles=services.circles(debate, unconfirmed=records),
+        records=records,
+        shown=services.shown,
+        form=EmptyForm(),
+    )
+
+
+@bp.route("/d/<slug>/circles/new", methods=["GET", "POST"])
+@login_required
+@limiter.limit(WRITE_LIMIT, methods=["POST"])
+def new_circle(slug: str):
+    debate, who = load_debate(slug)
+    rules.require(rules.record_circle(who, debate))
+    communities = moderation.communities(debate)
+    form = CircleForm()
+    rows = form.rows_for(communities)
+    error = None
+    if form.validate_on_submit():
+        try:
+            services.record(who, debate, form.held_on.data, form.place.data, _counts(form))
+        except DomainError as refused:
+            db.session.rollback()
+            error = refused.message
+        else:
+            db.session.commit()
+            flash(
+                _("The circle is recorded. Another facilitator who was there confirms it next."),
+                "success",
+            )
+            return redirect(url_for("circles.circles", slug=slug))
+    return render_template(
+        "circles/new.html", debate=debate, who=who, form=form, rows=rows, error=error
+    ), (400 if form.errors or error else 200)
+
+
+def _counts(form: CircleForm) -> list[services.Count]:
+    def n(field) -> int:
+        return field.data or 0
+
+    counts = []
+    for entry in form.counts:
+        row = entry.form
+        community = row.community.data
+        if community not in ("", None) and not str(community).isdigit():
+            abort(400)
+        counts.append(
+            services.Count(
+                community_id=int(community) if community else None,
+                attendance=n(row.attendance),
+                opening=(n(row.opening_for), n(row.opening_against), n(row.opening_undecided)),
+                closing=(n(row.closing_for), n(row.closing_against), n(row.closing_undecided)),
+            )
+        )
+    return counts
+
+
+@bp.route("/d/<slug>/circles/<int:circle_id>/confirm", methods=["POST"])
+@login_required
+@limiter.limit(WRITE_LIMIT)
+def confirm(slug: str, circle_id: int):
+    debate, who = load_debate(slug)
+    circle = services.load(debate, circle_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    services.confirm(who, debate, circle)
+    db.session.commit()
+    flash(_("The circle is confirmed: everyone sees its figures now."), "success")
+    return redirect(url_for("circles.circles", slug=slug))

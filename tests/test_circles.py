@@ -1,0 +1,150 @@
+"""In-person circles, first step (deliberate/circles): a facilitator records a circle with
+its attendance and show of hands per community; a second facilitator or mediator confirms
+it; only then does the public see it, communities of fewer than 5 people not detailed; the
+public moderation log lists both steps."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from deliberate import rules
+from deliberate.circles import services
+from deliberate.circles.models import Circle
+from deliberate.extensions import db
+from deliberate.models import utcnow
+from deliberate.moderation import services as moderation
+from deliberate.moderation.models import LogEntry, Role
+
+from .conftest import PASSWORD, post, standing
+
+
+@pytest.fixture
+def scene(app, make_user, make_debate):
+    organiser = make_user(pseudonym="Organiser", email="organiser@example.org")
+    debate = make_debate(organiser=organiser)
+    boss = standing(organiser, debate)
+    moderation.set_communities(boss, debate, ["Fulani herders", "Dogon farmers"])
+    for key in ("Sira", "Oumar"):
+        make_user(pseudonym=f"Mediator {key}", email=f"{key.lower()}@example.org")
+        moderation.appoint_accepted(boss, debate, f"Mediator {key}", Role.MEDIATOR)
+    db.session.commit()
+    return debate
+
+
+def sheet(debate, **changes) -> dict:
+    """The entry form as a facilitator fills it: Fulani 12, Dogon 3, none named 0."""
+    herders, farmers = moderation.communities(debate)
+    form = {"held_on": (utcnow().date() - timedelta(days=2)).isoformat(), "place": "Mopti"}
+    rows = [
+        (herders.id, 12, (7, 3, 2), (9, 2, 1)),
+        (farmers.id, 3, (1, 1, 1), (2, 1, 0)),
+        ("", 0, (0, 0, 0), (0, 0, 0)),
+    ]
+    for n, (community, came, opening, closing) in enumerate(rows):
+        form[f"counts-{n}-community"] = str(community)
+        form[f"counts-{n}-attendance"] = str(came)
+        for side, a, b in zip(("for", "against", "undecided"), opening, closing, strict=True):
+            form[f"counts-{n}-opening_{side}"] = str(a)
+            form[f"counts-{n}-closing_{side}"] = str(b)
+    form.update(changes)
+    return form
+
+
+def test_a_circle_is_shown_once_a_second_facilitator_confirms_it(client, auth, scene):
+    debate = scene
+    auth.login("sira@example.org", PASSWORD)
+    form_page = client.get(f"/d/{debate.slug}/circles/new").get_data(as_text=True)
+    assert "Fulani herders" in form_page and "Dogon farmers" in form_page
+    assert post(client, f"/d/{debate.slug}/circles/new", sheet(debate)).status_code == 302
+    circle = db.session.scalar(select(Circle))
+    assert circle.attendance == 15 and circle.confirmed_at is None
+    # Waiting: facilitators see it, the public does not.
+    assert "Waiting for a second facilitator" in client.get(f"/d/{debate.slug}/circles").text
+    auth.logout()
+    assert "Mopti" not in client.get(f"/d/{debate.slug}/circles").text
+    # The one who entered it cannot be the second key.
+    auth.login("sira@example.org", PASSWORD)
+    url = f"/d/{debate.slug}/circles/{circle.id}/confirm"
+    assert post(client, url).status_code == 403
+    auth.logout()
+    auth.login("oumar@example.org", PASSWORD)
+    assert post(client, url).status_code == 302
+    auth.logout()
+    html = client.get(f"/d/{debate.slug}/circles").text
+    assert "Circle · Mopti" in html
+    assert "Entered by Mediator Sira, confirmed by Mediator Oumar." in html
+    assert "<td>12</td><td>7 · 3 · 2</td><td>9 · 2 · 1</td>" in html
+    # Three Dogon farmers: their hands could be told apart, so they are not detailed.
+    assert "1 · 1 · 1" not in html and "Fewer than 5 people" in html
+    log = client.get(f"/d/{debate.slug}/moderation").text
+    assert "recorded an in-person circle" in log and "confirmed an in-person circle" in log
+    assert "Mopti, " in log
+
+
+def test_more_hands_than_people_is_refused_and_what_was_typed_kept(client, auth, scene):
+    debate = scene
+    auth.login("sira@example.org", PASSWORD)
+    bad = sheet(debate, **{"counts-0-closing_for": "40", "place": "Ségou"})
+    response = post(client, f"/d/{debate.slug}/circles/new", bad)
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "More hands were counted than people came" in html
+    assert 'value="Ségou"' in html and 'value="40"' in html
+    assert db.session.scalar(select(Circle)) is None
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"held_on": (utcnow().date() + timedelta(days=3)).isoformat()}, "its date is not to come"),
+        ({"counts-0-attendance": "0", "counts-1-attendance": "0"}, "for at least one community"),
+        ({"counts-0-attendance": "-2"}, "A whole number from 0 to"),
+        ({"place": "x"}, "Field must be between 2 and 80"),
+    ],
+    ids=["future", "nobody", "negative", "place"],
+)
+def test_bad_sheets_are_refused_with_a_message(client, auth, scene, changes, message):
+    auth.login("sira@example.org", PASSWORD)
+    response = post(client, f"/d/{scene.slug}/circles/new", sheet(scene, **changes))
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+
+
+def test_the_database_keeps_the_two_keys_apart(app, scene):
+    sira = db.session.scalar(
+        select(LogEntry.actor_id).where(LogEntry.action == "mediator_appointed")
+    )
+    circle = Circle(
+        debate_id=scene.id,
+        held_on=utcnow().date(),
+        place="Mopti",
+        entered_by_id=sira,
+        confirmed_by_id=sira,
+        confirmed_at=utcnow(),
+    )
+    db.session.add(circle)
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    db.session.rollback()
+
+
+def test_who_records_circles(app, scene, make_user, join):
+    from deliberate.models import User
+
+    sira = db.session.scalar(select(User).where(User.pseudonym == "Mediator Sira"))
+    participant = make_user()
+    join(participant, scene)
+    assert rules.allowed(rules.record_circle(standing(sira, scene), scene))
+    assert not rules.allowed(rules.record_circle(standing(participant, scene), scene))
+    organiser = db.session.scalar(select(User).where(User.pseudonym == "Organiser"))
+    assert not rules.allowed(rules.record_circle(standing(organiser, scene), scene))
+    circle = services.record(
+        standing(sira, scene),
+        scene,
+        utcnow().date(),
+        "Mopti",
+        [services.Count(None, 6, (3, 2, 1), (4, 1, 1))],
+    )
+    assert not rules.allowed(rules.confirm_circle(standing(sira, scene), scene, circle))
