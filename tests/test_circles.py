@@ -75,9 +75,11 @@ def test_a_circle_is_shown_once_a_second_facilitator_confirms_it(client, auth, s
     html = client.get(f"/d/{debate.slug}/circles").text
     assert "Circle · Mopti" in html
     assert "Entered by Mediator Sira, confirmed by Mediator Oumar." in html
-    assert "<td>12</td><td>7 · 3 · 2</td><td>9 · 2 · 1</td>" in html
+    assert "12 came" in html
+    assert "At the start: 7 for, 3 against, 2 undecided" in html
+    assert "At the end: 9 for, 2 against, 1 undecided" in html
     # Three Dogon farmers: their hands could be told apart, so they are not detailed.
-    assert "1 · 1 · 1" not in html and "Fewer than 5 people" in html
+    assert "1 for, 1 against" not in html and "Fewer than 5 people" in html
     log = client.get(f"/d/{debate.slug}/moderation").text
     assert "recorded an in-person circle" in log and "confirmed an in-person circle" in log
     assert "Mopti, " in log
