@@ -150,3 +150,43 @@ def test_who_records_circles(app, scene, make_user, join):
         [services.Count(None, 6, (3, 2, 1), (4, 1, 1))],
     )
     assert not rules.allowed(rules.confirm_circle(standing(sira, scene), scene, circle))
+
+
+def test_the_report_shows_online_in_person_and_together(client, scene, make_user, join):
+    from deliberate.debates import services as debates
+    from deliberate.models import Position, User
+
+    debate = scene
+    for position_before, position_after in (("for", "for"), ("against", "for")):
+        who = join(make_user(), debate, position_before)
+        debates.record_final_position(who, debate, Position(position_after))
+    sira, oumar = (
+        db.session.scalar(select(User).where(User.pseudonym == f"Mediator {name}"))
+        for name in ("Sira", "Oumar")
+    )
+    herders, farmers = moderation.communities(debate)
+    circle = services.record(
+        standing(sira, debate),
+        debate,
+        utcnow().date(),
+        "Mopti",
+        [
+            services.Count(herders.id, 12, (7, 3, 2), (9, 2, 1)),
+            services.Count(farmers.id, 3, (1, 1, 1), (2, 1, 0)),
+        ],
+    )
+    db.session.commit()
+    assert "Online and in person" not in client.get(f"/d/{debate.slug}/report").text
+    services.confirm(standing(oumar, debate), debate, circle)
+    db.session.commit()
+    html = client.get(f"/d/{debate.slug}/report").text
+    assert "Online and in person" in html and "15 people came" in html
+    row = lambda label: html[html.index(label) :].split("</tr>", 1)[0]  # noqa: E731
+    # In person, 15 hands: 8 for, 4 against, 3 undecided at the start; 11, 3, 1 at the end.
+    assert "53.3% · 26.7% · 20%" in row("In person (hands raised)")
+    assert "73.3% · 20% · 6.7%" in row("In person (hands raised)")
+    # Online, the two who voted twice: 1 for and 1 against, then 2 for.
+    assert "50% · 50% · 0%" in row("Online (2 who voted twice)")
+    # Together, 17: 9, 5, 3 at the start; 13, 3, 1 at the end.
+    assert "52.9% · 29.4% · 17.6%" in row("Together")
+    assert "76.5% · 17.6% · 5.9%" in row("Together")

@@ -139,3 +139,36 @@ def confirmed_count(debate: Debate) -> int:
         .select_from(Circle)
         .where(Circle.debate_id == debate.id, Circle.confirmed_at.is_not(None))
     )
+
+
+def hands(debate: Debate) -> dict | None:
+    """The confirmed circles together, for the report: how many circles and people, and
+    the hands at the start and at the end (None when no circle is confirmed). One query."""
+    opening = (CircleCount.opening_for, CircleCount.opening_against, CircleCount.opening_undecided)
+    closing = (CircleCount.closing_for, CircleCount.closing_against, CircleCount.closing_undecided)
+    row = db.session.execute(
+        select(
+            func.count(func.distinct(Circle.id)),
+            func.coalesce(func.sum(CircleCount.attendance), 0),
+            *(func.coalesce(func.sum(column), 0) for column in (*opening, *closing)),
+        )
+        .join(CircleCount, CircleCount.circle_id == Circle.id)
+        .where(Circle.debate_id == debate.id, Circle.confirmed_at.is_not(None))
+    ).one()
+    circles_held, people, *counts = (int(n) for n in row)
+    if not circles_held:
+        return None
+    return {
+        "circles": circles_held,
+        "people": people,
+        "before": dict(zip(HANDS, counts[:3], strict=True)),
+        "after": dict(zip(HANDS, counts[3:], strict=True)),
+    }
+
+
+def together(online: dict, in_person: dict) -> dict:
+    """Online and in-person counts added, side by side ({"before": {...}, "after": {...}})."""
+    return {
+        moment: {side: online[moment][side] + in_person[moment][side] for side in HANDS}
+        for moment in ("before", "after")
+    }

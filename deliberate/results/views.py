@@ -4,6 +4,7 @@ from flask import render_template
 
 from .. import rules
 from ..agreements import services as agreements
+from ..circles import services as circles
 from ..debates.views import load_debate
 from ..forms import EmptyForm
 from ..translating import services as translating
@@ -29,6 +30,8 @@ def report(slug: str):
         figures=texts.with_texts(result.figures),
         ratified=agreements.ratified_points(debate),
         languages=translating.by_language(debate) if len(debate.languages) > 1 else [],
+        in_person=circles.hands(debate),
+        together=circles.together,
         charts=charts,
         form=EmptyForm(),
     )
