@@ -10,12 +10,14 @@ import math
 import random
 from collections import Counter, defaultdict
 from contextlib import contextmanager
+from datetime import timedelta
 
 from sqlalchemy import delete, distinct, func, insert, select, update
 
 from . import rules
 from .accounts.services import pseudonym_key
 from .agreements import services as agreements
+from .circles import services as circles
 from .counters import wilson_lower_bound
 from .debates import services
 from .extensions import db
@@ -103,7 +105,24 @@ def seed_debate(spec: DebateSpec, users: dict[str, User]) -> Debate:
     if spec.crowd:
         votes += seed_crowd(debate, spec.crowd, community_ids, arguments)
     cast_first_votes(debate, votes)
+    _hold_circles(debate, spec, users, community_ids)
     return debate
+
+
+def _hold_circles(
+    debate: Debate, spec: DebateSpec, users: dict[str, User], community_ids: dict[str, int]
+) -> None:
+    """The in-person circles: one mediator enters each, another confirms it."""
+    for held in spec.circles:
+        entering = Standing(users[held.entered_by], roles=frozenset({"mediator"}))
+        counts = [
+            circles.Count(community_ids.get(name), came, start, end)
+            for name, (came, start, end) in held.counts.items()
+        ]
+        day = utcnow().date() - timedelta(days=held.days_ago)
+        circle = circles.record(entering, debate, day, held.place, counts)
+        confirming = Standing(users[held.confirmed_by], roles=frozenset({"mediator"}))
+        circles.confirm(confirming, debate, circle)
 
 
 def _open_debate(spec: DebateSpec, users: dict[str, User]) -> tuple[Debate, dict[str, int]]:

@@ -87,6 +87,19 @@ class PointSpec:
 
 
 @dataclass(frozen=True)
+class CircleSpec:
+    """An in-person circle: entered by one mediator, confirmed by another."""
+
+    days_ago: int
+    place: str
+    entered_by: str
+    confirmed_by: str
+    #: Community name ("" for none named) -> (came, hands at the start, hands at the end),
+    #: the hands as (for, against, undecided).
+    counts: dict[str, tuple[int, tuple[int, int, int], tuple[int, int, int]]]
+
+
+@dataclass(frozen=True)
 class CrowdGroup:
     community: str | None
     size: int
@@ -120,6 +133,7 @@ class DebateSpec:
     notes: list[NoteSpec]
     agreement: list[PointSpec]
     crowd: CrowdSpec | None
+    circles: list[CircleSpec] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -213,6 +227,10 @@ def _debate(slug: str, entry: Entry, accounts: dict) -> DebateSpec:
     crowd = entry.table("crowd", default=None)
     if crowd is not None:
         crowd = _crowd(entry.child("crowd", crowd), communities, arguments, agreement)
+    circles = [
+        _circle(entry.child(f"circles #{number}", fields), mediating, communities)
+        for number, fields in enumerate(entry.list("circles", dict, default=[]), start=1)
+    ]
     entry.done()
     return DebateSpec(
         slug,
@@ -228,7 +246,34 @@ def _debate(slug: str, entry: Entry, accounts: dict) -> DebateSpec:
         notes,
         agreement,
         crowd,
+        circles,
     )
+
+
+def _circle(entry: Entry, mediating: set[str], communities: list[str]) -> CircleSpec:
+    days_ago = entry.get("days_ago", int)
+    if days_ago < 0:
+        raise entry.error("days_ago: 0 or more (a circle is recorded once it has met)")
+    place = entry.text("place", 2, 80)
+    entered_by = entry.choice("entered_by", mediating, "a mediator of the debate")
+    confirmed_by = entry.choice("confirmed_by", mediating, "a mediator of the debate")
+    if confirmed_by == entered_by:
+        raise entry.error("confirmed_by: another mediator than the one who entered it")
+    table = entry.child("counts", entry.table("counts"))
+    counts = {}
+    for name in table.data:
+        if name and name not in communities:
+            raise table.error(f'{name!r} is not a community of the debate ("" for none named)')
+        row = table.child(name or '""', table.table(name))
+        came = row.get("came", int)
+        start, end = (tuple(row.list(moment, int)) for moment in ("start", "end"))
+        if len(start) != 3 or len(end) != 3 or sum(start) > came or sum(end) > came:
+            raise row.error("start and end: three counts (for, against, undecided) within came")
+        row.done()
+        counts[name] = (came, start, end)
+    table.done()
+    entry.done()
+    return CircleSpec(days_ago, place, entered_by, confirmed_by, counts)
 
 
 def _mediator(key: str, entry: Entry, accounts: dict, communities: list[str]) -> MediatorSpec:

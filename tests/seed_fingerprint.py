@@ -16,7 +16,7 @@ and names the row that changed.
 import hashlib
 import json
 import sys
-from datetime import datetime
+from datetime import date
 from enum import Enum
 from pathlib import Path
 
@@ -77,7 +77,7 @@ def _value(table, column, value, ranks):
     if (table.name, column.name) == ("argument", "path"):
         steps = [int(value[i : i + PATH_STEP]) for i in range(0, len(value), PATH_STEP)]
         return "/".join(str(ranks["argument"][step]) for step in steps)
-    if isinstance(value, datetime):
+    if isinstance(value, date):  # a datetime too: relative to the day the seed ran
         return "set"
     if isinstance(value, Enum):
         return value.value
