@@ -3,6 +3,7 @@ its attendance and show of hands per community; a second facilitator or mediator
 it; only then does the public see it, communities of fewer than 5 people not detailed; the
 public moderation log lists both steps."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -190,3 +191,66 @@ def test_the_report_shows_online_in_person_and_together(client, scene, make_user
     # Together, 17: 9, 5, 3 at the start; 13, 3, 1 at the end.
     assert "52.9% · 29.4% · 17.6%" in row("Together")
     assert "76.5% · 17.6% · 5.9%" in row("Together")
+
+
+# --- the tally sheet as CSV -------------------------------------------------------------------
+
+
+def upload(client, debate, content: str, **fields):
+    import io
+
+    data = {
+        "held_on": (utcnow().date() - timedelta(days=1)).isoformat(),
+        "place": "Ségou",
+        "sheet": (io.BytesIO(content.encode("utf-8")), "tally.csv"),
+        **fields,
+    }
+    return post(client, f"/d/{debate.slug}/circles/new", data, content_type="multipart/form-data")
+
+
+HEADER = "community,came,start_for,start_against,start_undecided,end_for,end_against,end_undecided"
+
+
+def test_a_tally_sheet_from_a_spreadsheet_records_the_circle(client, auth, scene):
+    auth.login("sira@example.org", PASSWORD)
+    sheet = f"\ufeff{HEADER}\nfulani herders,14,5,6,3,8,4,2\n,7,2,2,3,3,2,2\n"
+    assert upload(client, scene, sheet).status_code == 302
+    circle = db.session.scalar(select(Circle))
+    assert circle.place == "Ségou" and circle.attendance == 21
+    assert {(c.community.name if c.community else None) for c in circle.counts} == {
+        "Fulani herders",
+        None,
+    }
+
+
+def test_a_french_spreadsheet_s_semicolons_are_read(client, auth, scene):
+    auth.login("sira@example.org", PASSWORD)
+    sheet = HEADER.replace(",", ";") + "\nDogon farmers;11;3;5;3;6;4;1\n"
+    assert upload(client, scene, sheet).status_code == 302
+    assert db.session.scalar(select(Circle)).attendance == 11
+
+
+def test_a_malformed_sheet_names_its_lines_and_saves_nothing(client, auth, scene):
+    auth.login("sira@example.org", PASSWORD)
+    sheet = (
+        f"{HEADER}\n"
+        "Fulani herders,14,5,6,3,8,4,2\n"
+        "Dogon farmer,11,3,5,3,6,4,1\n"
+        ",7,2,2,3,30,2,2\n"
+        "Fulani herders,2,1,1,0,1,1,0\n"
+        "Youth,x,1,1,1,1,1,1\n"
+    )
+    response = upload(client, scene, sheet)
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "Line 3: “Dogon farmer” is not a community of this debate" in html
+    assert "Line 4: 34 hands at the end, but 7 people came." in html, re.findall(
+        r"<li>Line[^<]*", html
+    )
+    assert "Line 5: this community is already on line 2." in html
+    assert "Line 6: “Youth” is not a community" in html
+    assert 'value="Ségou"' in html  # the rest of the form is kept
+    assert db.session.scalar(select(Circle)) is None
+    wrong_header = upload(client, scene, "name,count\nFulani herders,3\n")
+    assert wrong_header.status_code == 400
+    assert "Line 1: the columns must be community,came," in wrong_header.get_data(as_text=True)

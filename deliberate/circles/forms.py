@@ -1,5 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import DateField, FieldList, Form, FormField, HiddenField, IntegerField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
@@ -35,6 +36,14 @@ class CircleForm(FlaskForm):
         validators=[InputRequired(_l("Give the commune or region.")), Length(PLACE_MIN, PLACE_MAX)],
     )
     counts = FieldList(FormField(CountForm), min_entries=1)
+    sheet = FileField(
+        _l("Or upload the tally sheet (CSV)"),
+        description=_l(
+            "From a spreadsheet, one line per community: community, came, start_for, "
+            "start_against, start_undecided, end_for, end_against, end_undecided. It replaces "
+            "the rows above."
+        ),
+    )
 
     def rows_for(self, communities) -> list:
         """The rows, each with its community's name, in the sheet's order: the debate's

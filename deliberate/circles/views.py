@@ -13,6 +13,7 @@ from ..forms import EmptyForm
 from ..moderation import services as moderation
 from . import services
 from .forms import CircleForm
+from .sheets import COLUMNS, SheetError, read_sheet
 
 bp = Blueprint("circles", __name__)
 
@@ -44,10 +45,14 @@ def new_circle(slug: str):
     communities = moderation.communities(debate)
     form = CircleForm()
     rows = form.rows_for(communities)
-    error = None
+    error, problems = None, []
     if form.validate_on_submit():
         try:
-            services.record(who, debate, form.held_on.data, form.place.data, _counts(form))
+            counts = _uploaded(form, communities) or _counts(form)
+            services.record(who, debate, form.held_on.data, form.place.data, counts)
+        except SheetError as refused:
+            problems = refused.problems
+            error = _("The tally sheet was not saved: correct these lines and upload it again.")
         except DomainError as refused:
             db.session.rollback()
             error = refused.message
@@ -59,8 +64,23 @@ def new_circle(slug: str):
             )
             return redirect(url_for("circles.circles", slug=slug))
     return render_template(
-        "circles/new.html", debate=debate, who=who, form=form, rows=rows, error=error
+        "circles/new.html",
+        debate=debate,
+        who=who,
+        form=form,
+        rows=rows,
+        error=error,
+        problems=problems,
+        columns=",".join(COLUMNS),
     ), (400 if form.errors or error else 200)
+
+
+def _uploaded(form: CircleForm, communities) -> list[services.Count] | None:
+    """The counts of an uploaded sheet, if one was sent (SheetError if it is wrong)."""
+    upload = form.sheet.data
+    if not upload or not getattr(upload, "filename", ""):
+        return None
+    return read_sheet(upload.read(), communities)
 
 
 def _counts(form: CircleForm) -> list[services.Count]:
