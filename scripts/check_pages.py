@@ -158,6 +158,7 @@ def fetch_pages(app, people) -> list[tuple[str, str, str]]:
             f"{group}/codes",
             f"{MAIN}/translations",
             f"{MAIN}/circles/new",
+            f"{MAIN}/circles/kit",
         ],
     }
     # The translate form of the debate's first argument, for a participant and a mediator.

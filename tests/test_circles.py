@@ -254,3 +254,22 @@ def test_a_malformed_sheet_names_its_lines_and_saves_nothing(client, auth, scene
     wrong_header = upload(client, scene, "name,count\nFulani herders,3\n")
     assert wrong_header.status_code == 400
     assert "Line 1: the columns must be community,came," in wrong_header.get_data(as_text=True)
+
+
+def test_the_printed_kit_has_the_motion_arguments_rules_sheet_and_a_way_back(
+    client, auth, scene, make_argument
+):
+    debate = scene
+    strong = make_argument(debate, body="Talks let the herders and the farmers be heard first.")
+    make_argument(debate, stance="con", body="An armed group should not gain a seat at the table.")
+    auth.login("sira@example.org", PASSWORD)
+    html = client.get(f"/d/{debate.slug}/circles/kit").get_data(as_text=True)
+    assert debate.motion in html
+    assert strong.body in html and "An armed group should not gain a seat" in html
+    assert "Respect every community" in html  # the ground rules
+    for community in ("Fulani herders", "Dogon farmers", "No community named"):
+        assert f'<th scope="row">{community}</th>' in html
+    assert "<svg" in html and f"/d/{debate.slug}/circles/new</code>" in html
+    auth.logout()
+    auth.login("organiser@example.org", PASSWORD)
+    assert client.get(f"/d/{debate.slug}/circles/kit").status_code == 403

@@ -826,6 +826,7 @@ ROUTES = {
     "circles": ("circles.circles", "GET", D + "/circles", None),
     "confirm circle!": ("circles.confirm", "POST", D + "/circles/{circle}/confirm", {}),
     "new circle": ("circles.new_circle", "GET", D + "/circles/new", None),
+    "circle kit": ("circles.kit", "GET", D + "/circles/kit", None),
     "new circle!": (
         "circles.new_circle",
         "POST",
@@ -1147,6 +1148,7 @@ TABLE = {
     # facilitators) record them.
     "circles":                    EVERYONE_200,
     "new circle":                 (L,   403, 403, 403, 200, 403, 403, 403, 403, 403, L),
+    "circle kit":                 (L,   403, 403, 403, 200, 403, 403, 403, 403, 403, L),
     "new circle!":                (L,   403, 403, 403, 302, 403, 403, 403, 403, 403, L),
     "confirm circle!":            (L,   403, 403, 403, 302, 403, 403, 403, 403, 403, L),
     "invitations!":               (L,   403, 403, 403, 403, 403, 302, 302, 403, 403, L),

@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from .. import rules
 from ..errors import Conflict, InvalidInput, NotFound
 from ..extensions import db
-from ..models import Debate, utcnow
+from ..models import Argument, Debate, Stance, Visibility, utcnow
 from ..moderation import log
 from ..moderation.models import Community
 from ..moderation.services import actor_role
@@ -172,3 +172,25 @@ def together(online: dict, in_person: dict) -> dict:
         moment: {side: online[moment][side] + in_person[moment][side] for side in HANDS}
         for moment in ("before", "after")
     }
+
+
+def strongest(debate: Debate, per_side: int = 3) -> dict[str, list]:
+    """The printed kit's arguments: the best-scored readable ones on the motion, per side,
+    in the debate page's "best" order (the Wilson score); an open question's statements."""
+
+    def best(stance):
+        query = select(Argument).where(
+            Argument.debate_id == debate.id,
+            Argument.parent_id.is_(None),
+            Argument.visibility == Visibility.SHOWN,
+            Argument.deleted_at.is_(None),
+            Argument.stance.is_(None) if stance is None else Argument.stance == stance,
+        )
+        limit = 2 * per_side if stance is None else per_side
+        return db.session.scalars(
+            query.order_by(Argument.score.desc(), Argument.id).limit(limit)
+        ).all()
+
+    if debate.is_question:
+        return {"statement": best(None)}
+    return {"pro": best(Stance.PRO), "con": best(Stance.CON)}

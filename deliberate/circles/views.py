@@ -6,11 +6,13 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from .. import rules
+from ..accounts.mail import link
 from ..debates.views import load_debate
 from ..errors import DomainError
 from ..extensions import db, limiter
 from ..forms import EmptyForm
 from ..moderation import services as moderation
+from ..qr import qr_svg
 from . import services
 from .forms import CircleForm
 from .sheets import COLUMNS, SheetError, read_sheet
@@ -33,6 +35,27 @@ def circles(slug: str):
         records=records,
         shown=services.shown,
         form=EmptyForm(),
+    )
+
+
+@bp.route("/d/<slug>/circles/kit")
+@login_required
+def kit(slug: str):
+    """The facilitator's printed kit (A4, black and white, in the page's language): the
+    motion, the strongest arguments per side, the ground rules, a tally sheet laid out like
+    the entry form, and a QR code of the entry page."""
+    debate, who = load_debate(slug)
+    rules.require(rules.record_circle(who, debate))
+    entry = link("circles.new_circle", slug=slug)
+    return render_template(
+        "circles/kit.html",
+        debate=debate,
+        who=who,
+        arguments=services.strongest(debate),
+        ground_rules=moderation.ground_rules(debate),
+        communities=moderation.communities(debate),
+        entry=entry,
+        qr=qr_svg(entry, _("QR code of the page where the circle is entered"), scalable=True),
     )
 
 
