@@ -273,3 +273,39 @@ def test_the_printed_kit_has_the_motion_arguments_rules_sheet_and_a_way_back(
     auth.logout()
     auth.login("organiser@example.org", PASSWORD)
     assert client.get(f"/d/{debate.slug}/circles/kit").status_code == 403
+
+
+def test_a_correction_is_a_new_entry_that_stands_in_once_confirmed(client, auth, scene):
+    debate = scene
+    auth.login("sira@example.org", PASSWORD)
+    post(client, f"/d/{debate.slug}/circles/new", sheet(debate))
+    first = db.session.scalar(select(Circle))
+    auth.logout()
+    auth.login("oumar@example.org", PASSWORD)
+    post(client, f"/d/{debate.slug}/circles/{first.id}/confirm")
+    # Oumar corrects it: the form starts from the confirmed figures.
+    url = f"/d/{debate.slug}/circles/{first.id}/correct"
+    form_page = client.get(url).get_data(as_text=True)
+    assert 'value="Mopti"' in form_page and 'value="12"' in form_page
+    corrected = sheet(debate, **{"counts-0-attendance": "13", "counts-0-closing_for": "10"})
+    assert post(client, url, corrected).status_code == 302
+    second = db.session.scalar(select(Circle).where(Circle.corrects_id == first.id))
+    assert second.confirmed_at is None
+    # Until confirmed, the public still reads the first figures.
+    auth.logout()
+    html = client.get(f"/d/{debate.slug}/circles").text
+    assert "12 came" in html and "13 came" not in html
+    auth.login("sira@example.org", PASSWORD)
+    assert post(client, f"/d/{debate.slug}/circles/{second.id}/confirm").status_code == 302
+    auth.logout()
+    html = client.get(f"/d/{debate.slug}/circles").text
+    assert "13 came" in html and "12 came" not in html
+    assert "Corrected figures: they replace those entered on" in html
+    actions = db.session.scalars(select(LogEntry.action).order_by(LogEntry.id)).all()
+    assert actions[-4:] == [
+        "circle_recorded",
+        "circle_confirmed",
+        "circle_corrected",
+        "circle_confirmed",
+    ]
+    assert db.session.get(Circle, first.id) is not None  # kept

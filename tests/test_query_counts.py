@@ -43,7 +43,8 @@ def test_debate_and_argument_pages_do_not_grow_with_the_debate(
         post(client, f"/d/{slug}/join", {"position": "for", "accept_rules": "y"})
     logged_in = {slug: queries_for(client, f"/d/{slug}") for slug in slugs}
     assert logged_in["large"] <= logged_in["small"], logged_in
-    assert max(*counts["large"], logged_in["large"]) <= 14
+    # 15 on PostgreSQL since a debate lists its languages (one query, for the post form).
+    assert max(*counts["large"], logged_in["large"]) <= 15
 
 
 def test_report_and_results_do_not_grow_with_the_debate(client, small_and_large):

@@ -322,6 +322,15 @@ def build_world(app, path, tmp_path) -> World:
         "Mopti",
         [circles.Count(youth.id, 12, (7, 3, 2), (9, 2, 1))],
     )
+    # And another, confirmed by the mediator: its figures can be corrected.
+    confirmed_circle = circles.record(
+        who("med2", a),
+        a,
+        date(2026, 3, 1),
+        "Ségou",
+        [circles.Count(youth.id, 8, (3, 3, 2), (5, 2, 1))],
+    )
+    circles.confirm(who("med", a), a, confirmed_circle)
     # A takes French too; the other participant proposed a translation of the owner's
     # argument, waiting for a mediator.
     moderation.set_languages(who("org", a), a, ["fr"])
@@ -390,6 +399,7 @@ def build_world(app, path, tmp_path) -> World:
         "point": point.id,
         "proposal": proposal.id,
         "circle": circle.id,
+        "confirmed_circle": confirmed_circle.id,
         "med2_role": med2_role.id,
         "youth": youth.id,
         "elders": elders.id,
@@ -827,6 +837,19 @@ ROUTES = {
     "confirm circle!": ("circles.confirm", "POST", D + "/circles/{circle}/confirm", {}),
     "new circle": ("circles.new_circle", "GET", D + "/circles/new", None),
     "circle kit": ("circles.kit", "GET", D + "/circles/kit", None),
+    "correct circle": ("circles.correct", "GET", D + "/circles/{confirmed_circle}/correct", None),
+    "correct circle!": (
+        "circles.correct",
+        "POST",
+        D + "/circles/{confirmed_circle}/correct",
+        {
+            "held_on": "2026-03-01",
+            "place": "Ségou",
+            "counts-0-community": "{youth}",
+            "counts-0-attendance": "9",
+            "counts-0-opening_for": "3",
+        },
+    ),
     "new circle!": (
         "circles.new_circle",
         "POST",
@@ -1149,6 +1172,8 @@ TABLE = {
     "circles":                    EVERYONE_200,
     "new circle":                 (L,   403, 403, 403, 200, 403, 403, 403, 403, 403, L),
     "circle kit":                 (L,   403, 403, 403, 200, 403, 403, 403, 403, 403, L),
+    "correct circle":             (L,   403, 403, 403, 200, 403, 403, 403, 403, 403, L),
+    "correct circle!":            (L,   403, 403, 403, 302, 403, 403, 403, 403, 403, L),
     "new circle!":                (L,   403, 403, 403, 302, 403, 403, 403, 403, 403, L),
     "confirm circle!":            (L,   403, 403, 403, 302, 403, 403, 403, 403, 403, L),
     "invitations!":               (L,   403, 403, 403, 403, 403, 302, 302, 403, 403, L),

@@ -14,6 +14,17 @@ def count(label):
     return IntegerField(label, default=0, validators=[Optional(), IN_RANGE])
 
 
+FIGURES = (
+    "attendance",
+    "opening_for",
+    "opening_against",
+    "opening_undecided",
+    "closing_for",
+    "closing_against",
+    "closing_undecided",
+)
+
+
 class CountForm(Form):
     """One community's row of the tally sheet; `community` is its id, "" for none named."""
 
@@ -45,14 +56,24 @@ class CircleForm(FlaskForm):
         ),
     )
 
-    def rows_for(self, communities) -> list:
+    def rows_for(self, communities, earlier=None) -> list:
         """The rows, each with its community's name, in the sheet's order: the debate's
-        communities, then people who named none."""
+        communities, then people who named none; for a correction (`earlier`: the circle
+        corrected), its figures to start from."""
         wanted = [str(c.id) for c in communities] + [""]
         names = {str(c.id): c.name for c in communities}
         if not self.is_submitted():
             while len(self.counts) < len(wanted):
                 self.counts.append_entry()
+            before = {
+                str(count.community_id or ""): count
+                for count in (earlier.counts if earlier else [])
+            }
             for entry, community in zip(self.counts, wanted, strict=False):
                 entry.community.data = community
+                count = before.get(community)
+                for name in FIGURES if count else ():
+                    getattr(entry.form, name).data = getattr(count, name)
+            if earlier is not None:
+                self.held_on.data, self.place.data = earlier.held_on, earlier.place
         return [(entry, names.get(entry.community.data)) for entry in self.counts]

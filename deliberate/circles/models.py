@@ -29,6 +29,12 @@ class Circle(db.Model):
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     #: Set when confirmed: only then does anyone but its facilitators see it.
     confirmed_at: Mapped[datetime | None] = mapped_column(Tz)
+    #: The circle whose figures this one corrects: a correction is a new entry, confirmed
+    #: like any other, and once confirmed it stands in for the earlier one (kept, and in the
+    #: log).
+    corrects_id: Mapped[int | None] = mapped_column(
+        ForeignKey("circle.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(Tz, default=utcnow)
 
     entered_by: Mapped[User | None] = relationship(foreign_keys=[entered_by_id])
@@ -36,6 +42,7 @@ class Circle(db.Model):
     counts: Mapped[list[CircleCount]] = relationship(
         order_by="CircleCount.id", cascade="all, delete-orphan", lazy="selectin"
     )
+    corrects: Mapped[Circle | None] = relationship(remote_side=[id])
 
     __table_args__ = (
         CheckConstraint(f"length(place) BETWEEN {PLACE_MIN} AND {PLACE_MAX}", name="place_length"),

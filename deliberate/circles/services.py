@@ -16,6 +16,7 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
 
 from .. import rules
 from ..errors import Conflict, InvalidInput, NotFound
@@ -41,9 +42,21 @@ class Count:
     closing: tuple[int, int, int]
 
 
-def record(who: Standing, debate: Debate, held_on: date, place: str, counts: list[Count]) -> Circle:
-    """Enter a circle, unconfirmed: its facilitators see it, nobody else yet."""
+def record(
+    who: Standing,
+    debate: Debate,
+    held_on: date,
+    place: str,
+    counts: list[Count],
+    *,
+    corrects: Circle | None = None,
+) -> Circle:
+    """Enter a circle, unconfirmed: its facilitators see it, nobody else yet. With
+    `corrects`, new figures for a confirmed circle: once confirmed, they stand in for the
+    earlier ones, which stay in the database and the log."""
     rules.require(rules.record_circle(who, debate))
+    if corrects is not None and (corrects.debate_id != debate.id or corrects.confirmed_at is None):
+        raise Conflict(_l("Only a confirmed circle of this debate can be corrected."))
     place = " ".join(place.split())
     if not PLACE_MIN <= len(place) <= PLACE_MAX:
         raise InvalidInput(
@@ -63,7 +76,13 @@ def record(who: Standing, debate: Debate, held_on: date, place: str, counts: lis
         raise InvalidInput(_l("Give the number of people who came, for at least one community."))
     for count in rows:
         _check(count, known)
-    circle = Circle(debate_id=debate.id, held_on=held_on, place=place, entered_by_id=who.user.id)
+    circle = Circle(
+        debate_id=debate.id,
+        held_on=held_on,
+        place=place,
+        entered_by_id=who.user.id,
+        corrects_id=corrects.id if corrects else None,
+    )
     circle.counts = [
         CircleCount(
             community_id=count.community_id,
@@ -79,7 +98,8 @@ def record(who: Standing, debate: Debate, held_on: date, place: str, counts: lis
     ]
     db.session.add(circle)
     db.session.flush()
-    log.record(debate, who.user, actor_role(who), "circle_recorded", _describe(circle))
+    action = "circle_corrected" if corrects else "circle_recorded"
+    log.record(debate, who.user, actor_role(who), action, _describe(circle))
     return circle
 
 
@@ -122,10 +142,20 @@ def load(debate: Debate, circle_id: int) -> Circle:
 def circles(debate: Debate, *, unconfirmed: bool = False) -> list[Circle]:
     """The debate's confirmed circles, newest first; with `unconfirmed`, those waiting for
     their second key too (for its facilitators)."""
-    query = select(Circle).where(Circle.debate_id == debate.id)
+    query = select(Circle).where(Circle.debate_id == debate.id, _not_superseded())
     if not unconfirmed:
         query = query.where(Circle.confirmed_at.is_not(None))
     return db.session.scalars(query.order_by(Circle.held_on.desc(), Circle.id.desc())).all()
+
+
+def _not_superseded():
+    """A circle no confirmed correction stands in for."""
+    correction = aliased(Circle)
+    return ~(
+        select(correction.id)
+        .where(correction.corrects_id == Circle.id, correction.confirmed_at.is_not(None))
+        .exists()
+    )
 
 
 def shown(count: CircleCount) -> bool:
@@ -137,7 +167,7 @@ def confirmed_count(debate: Debate) -> int:
     return db.session.scalar(
         select(func.count())
         .select_from(Circle)
-        .where(Circle.debate_id == debate.id, Circle.confirmed_at.is_not(None))
+        .where(Circle.debate_id == debate.id, Circle.confirmed_at.is_not(None), _not_superseded())
     )
 
 
@@ -153,7 +183,7 @@ def hands(debate: Debate) -> dict | None:
             *(func.coalesce(func.sum(column), 0) for column in (*opening, *closing)),
         )
         .join(CircleCount, CircleCount.circle_id == Circle.id)
-        .where(Circle.debate_id == debate.id, Circle.confirmed_at.is_not(None))
+        .where(Circle.debate_id == debate.id, Circle.confirmed_at.is_not(None), _not_superseded())
     ).one()
     circles_held, people, *counts = (int(n) for n in row)
     if not circles_held:

@@ -63,16 +63,31 @@ def kit(slug: str):
 @login_required
 @limiter.limit(WRITE_LIMIT, methods=["POST"])
 def new_circle(slug: str):
+    return _circle_form(slug)
+
+
+@bp.route("/d/<slug>/circles/<int:circle_id>/correct", methods=["GET", "POST"])
+@login_required
+@limiter.limit(WRITE_LIMIT, methods=["POST"])
+def correct(slug: str, circle_id: int):
+    """New figures for a confirmed circle: entered, then confirmed, like a new circle."""
+    return _circle_form(slug, circle_id)
+
+
+def _circle_form(slug: str, corrects_id: int | None = None):
     debate, who = load_debate(slug)
     rules.require(rules.record_circle(who, debate))
+    corrects = services.load(debate, corrects_id) if corrects_id else None
     communities = moderation.communities(debate)
     form = CircleForm()
-    rows = form.rows_for(communities)
+    rows = form.rows_for(communities, corrects)
     error, problems = None, []
     if form.validate_on_submit():
         try:
             counts = _uploaded(form, communities) or _counts(form)
-            services.record(who, debate, form.held_on.data, form.place.data, counts)
+            services.record(
+                who, debate, form.held_on.data, form.place.data, counts, corrects=corrects
+            )
         except SheetError as refused:
             problems = refused.problems
             error = _("The tally sheet was not saved: correct these lines and upload it again.")
@@ -90,6 +105,7 @@ def new_circle(slug: str):
         "circles/new.html",
         debate=debate,
         who=who,
+        corrects=corrects,
         form=form,
         rows=rows,
         error=error,

@@ -57,6 +57,7 @@ ACTIONS = {
     "texts_translated": _l("translated the debate’s own texts"),
     "circle_recorded": _l("recorded an in-person circle"),
     "circle_confirmed": _l("confirmed an in-person circle"),
+    "circle_corrected": _l("entered corrected figures for an in-person circle"),
     "argument_kept": _l("reviewed a flagged argument and kept it"),
     "argument_approved": _l("approved an argument"),
     "argument_hidden": _l("hid an argument"),
@@ -364,6 +365,7 @@ _DETAILS = {
     "texts_translated": lambda r: _language_detail(r),
     "circle_recorded": lambda r: _circle_detail(r),
     "circle_confirmed": lambda r: _circle_detail(r),
+    "circle_corrected": lambda r: _circle_detail(r),
     "machine_drafts": lambda r: {
         "shown": _("Readers see a machine translation, marked as such, until a person's."),
         "hidden": _("Readers see only translations made by people."),

@@ -25,6 +25,7 @@ def upgrade():
         sa.Column("entered_by_id", sa.Integer(), nullable=True),
         sa.Column("confirmed_by_id", sa.Integer(), nullable=True),
         sa.Column("confirmed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("corrects_id", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "length(place) BETWEEN 2 AND 80", name=op.f("ck_circle_place_length")
@@ -38,6 +39,12 @@ def upgrade():
             ondelete="SET NULL",
         ),
         sa.ForeignKeyConstraint(
+            ["corrects_id"],
+            ["circle.id"],
+            name=op.f("fk_circle_corrects_id_circle"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
             ["debate_id"], ["debate.id"], name=op.f("fk_circle_debate_id_debate"),
             ondelete="CASCADE",
         ),
@@ -47,6 +54,7 @@ def upgrade():
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_circle")),
     )
+    op.create_index(op.f("ix_circle_corrects_id"), "circle", ["corrects_id"])
     op.create_table(
         "circle_count",
         sa.Column("id", sa.Integer(), nullable=False),
