@@ -15,6 +15,7 @@ and names the row that changed.
 
 import hashlib
 import json
+import re
 import sys
 from datetime import date
 from enum import Enum
@@ -65,6 +66,10 @@ def _has_integer_id(table) -> bool:
     )
 
 
+#: A day written at the start of a text (the log's "2026-03-12 Mopti").
+SEED_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}(?= )")
+
+
 def _value(table, column, value, ranks):
     if value is None:
         return None
@@ -79,6 +84,9 @@ def _value(table, column, value, ranks):
         return "/".join(str(ranks["argument"][step]) for step in steps)
     if isinstance(value, date):  # a datetime too: relative to the day the seed ran
         return "set"
+    if isinstance(value, str) and SEED_DAY.match(value):
+        # A circle's log entry names the day it met, days before the seed ran.
+        return SEED_DAY.sub("<day>", value)
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, str) and len(value) > SHORT_TEXT:
