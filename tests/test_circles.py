@@ -79,8 +79,10 @@ def test_a_circle_is_shown_once_a_second_facilitator_confirms_it(client, auth, s
     assert "12 came" in html
     assert "At the start: 7 for, 3 against, 2 undecided" in html
     assert "At the end: 9 for, 2 against, 1 undecided" in html
-    # Three Dogon farmers: their hands could be told apart, so they are not detailed.
-    assert "1 for, 1 against" not in html and "Fewer than 5 people" in html
+    # Three Dogon farmers: their hands could be told apart, so they are neither shown nor
+    # named, nor counted in the circle's total (12, not 15: 15 - 12 would give them away).
+    assert "Dogon farmers" not in html and "1 for, 1 against" not in html
+    assert "12 people came." in html and "15 people came" not in html
     log = client.get(f"/d/{debate.slug}/moderation").text
     assert "recorded an in-person circle" in log and "confirmed an in-person circle" in log
     assert "Mopti, " in log
@@ -181,16 +183,17 @@ def test_the_report_shows_online_in_person_and_together(client, scene, make_user
     services.confirm(standing(oumar, debate), debate, circle)
     db.session.commit()
     html = client.get(f"/d/{debate.slug}/report").text
-    assert "Online and in person" in html and "15 people came" in html
+    assert "Online and in person" in html and "12 people came" in html
     row = lambda label: html[html.index(label) :].split("</tr>", 1)[0]  # noqa: E731
-    # In person, 15 hands: 8 for, 4 against, 3 undecided at the start; 11, 3, 1 at the end.
-    assert "53.3% · 26.7% · 20%" in row("In person (hands raised)")
-    assert "73.3% · 20% · 6.7%" in row("In person (hands raised)")
+    # In person, the 12 herders' hands only (the 3 farmers are left out of every total):
+    # 7, 3, 2 at the start; 9, 2, 1 at the end.
+    assert "58.3% · 25% · 16.7%" in row("In person (hands raised)")
+    assert "75% · 16.7% · 8.3%" in row("In person (hands raised)")
     # Online, the two who voted twice: 1 for and 1 against, then 2 for.
     assert "50% · 50% · 0%" in row("Online (2 who voted twice)")
-    # Together, 17: 9, 5, 3 at the start; 13, 3, 1 at the end.
-    assert "52.9% · 29.4% · 17.6%" in row("Together")
-    assert "76.5% · 17.6% · 5.9%" in row("Together")
+    # Together, 14: 8, 4, 2 at the start; 11, 2, 1 at the end.
+    assert "57.1% · 28.6% · 14.3%" in row("Together")
+    assert "78.6% · 14.3% · 7.1%" in row("Together")
 
 
 # --- the tally sheet as CSV -------------------------------------------------------------------
@@ -309,3 +312,50 @@ def test_a_correction_is_a_new_entry_that_stands_in_once_confirmed(client, auth,
         "circle_confirmed",
     ]
     assert db.session.get(Circle, first.id) is not None  # kept
+
+
+def test_small_communities_cannot_be_worked_out_from_what_is_public(app, scene):
+    """Everything public about a circle, read together: the lines, the circle's total and
+    the report's totals. A community of fewer than 5 is in none of them on its own; small
+    communities that come to 5 together are one line."""
+    from deliberate.models import User
+
+    debate = scene
+    sira, oumar = (
+        db.session.scalar(select(User).where(User.pseudonym == f"Mediator {name}"))
+        for name in ("Sira", "Oumar")
+    )
+    herders, farmers = moderation.communities(debate)
+    circle = services.record(
+        standing(sira, debate),
+        debate,
+        utcnow().date(),
+        "Mopti",
+        [
+            services.Count(herders.id, 3, (1, 1, 1), (2, 1, 0)),
+            services.Count(farmers.id, 4, (4, 0, 0), (3, 1, 0)),
+            services.Count(None, 9, (3, 3, 3), (5, 2, 2)),
+        ],
+    )
+    services.confirm(standing(oumar, debate), debate, circle)
+    db.session.commit()
+    rows = services.public(circle)
+    assert [(r.name, r.attendance) for r in rows] == [(None, 9), (services.OTHERS, 7)]
+    assert rows[1].opening == (5, 1, 1) and rows[1].closing == (5, 2, 0)
+    totals = services.hands(debate)
+    assert totals["people"] == 16 == sum(r.attendance for r in rows)
+    # A lone small community is left out altogether, from the total too.
+    alone = services.record(
+        standing(sira, debate),
+        debate,
+        utcnow().date(),
+        "Ségou",
+        [
+            services.Count(herders.id, 6, (2, 2, 2), (3, 2, 1)),
+            services.Count(farmers.id, 2, (2, 0, 0), (0, 2, 0)),
+        ],
+    )
+    services.confirm(standing(oumar, debate), debate, alone)
+    db.session.commit()
+    assert [(r.name, r.attendance) for r in services.public(alone)] == [("Fulani herders", 6)]
+    assert services.hands(debate)["people"] == 22

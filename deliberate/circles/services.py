@@ -158,9 +158,52 @@ def _not_superseded():
     )
 
 
-def shown(count: CircleCount) -> bool:
-    """Whether a community's figures in a circle may be shown: MIN_GROUP people or more."""
-    return count.attendance >= MIN_GROUP
+@dataclass(frozen=True)
+class Row:
+    """One line of a circle's public figures."""
+
+    #: The community's name; None for people who named none; OTHERS for small ones together.
+    name: str | None
+    attendance: int
+    opening: tuple[int, int, int]
+    closing: tuple[int, int, int]
+
+
+#: The line that puts together the communities of fewer than MIN_GROUP people in a circle.
+OTHERS = "others"
+
+
+def everything(circle: Circle) -> list[Row]:
+    """Every line of a circle, for those who record and confirm circles."""
+    return [
+        Row(
+            count.community.name if count.community else None,
+            count.attendance,
+            (count.opening_for, count.opening_against, count.opening_undecided),
+            (count.closing_for, count.closing_against, count.closing_undecided),
+        )
+        for count in circle.counts
+    ]
+
+
+def public(circle: Circle) -> list[Row]:
+    """What anyone may read of a circle's figures. A community of fewer than MIN_GROUP
+    people in it is never shown on its own, nor named: those communities are put together
+    in one line when they come to MIN_GROUP people or more, and left out otherwise. Every
+    total (the circle's attendance, the report's in-person figures) adds up these lines
+    only, so no small community can be worked out by subtracting the others from a total."""
+    rows = [row for row in everything(circle) if row.attendance >= MIN_GROUP]
+    small = [row for row in everything(circle) if row.attendance < MIN_GROUP]
+    if sum(row.attendance for row in small) >= MIN_GROUP:
+        rows.append(
+            Row(
+                OTHERS,
+                sum(row.attendance for row in small),
+                tuple(map(sum, zip(*(row.opening for row in small), strict=True))),
+                tuple(map(sum, zip(*(row.closing for row in small), strict=True))),
+            )
+        )
+    return rows
 
 
 def confirmed_count(debate: Debate) -> int:
@@ -173,26 +216,17 @@ def confirmed_count(debate: Debate) -> int:
 
 def hands(debate: Debate) -> dict | None:
     """The confirmed circles together, for the report: how many circles and people, and
-    the hands at the start and at the end (None when no circle is confirmed). One query."""
-    opening = (CircleCount.opening_for, CircleCount.opening_against, CircleCount.opening_undecided)
-    closing = (CircleCount.closing_for, CircleCount.closing_against, CircleCount.closing_undecided)
-    row = db.session.execute(
-        select(
-            func.count(func.distinct(Circle.id)),
-            func.coalesce(func.sum(CircleCount.attendance), 0),
-            *(func.coalesce(func.sum(column), 0) for column in (*opening, *closing)),
-        )
-        .join(CircleCount, CircleCount.circle_id == Circle.id)
-        .where(Circle.debate_id == debate.id, Circle.confirmed_at.is_not(None), _not_superseded())
-    ).one()
-    circles_held, people, *counts = (int(n) for n in row)
-    if not circles_held:
+    the hands at the start and at the end, of their public lines only (see `public`);
+    None when no circle is confirmed."""
+    held = circles(debate)
+    if not held:
         return None
+    rows = [row for circle in held for row in public(circle)]
     return {
-        "circles": circles_held,
-        "people": people,
-        "before": dict(zip(HANDS, counts[:3], strict=True)),
-        "after": dict(zip(HANDS, counts[3:], strict=True)),
+        "circles": len(held),
+        "people": sum(row.attendance for row in rows),
+        "before": {side: sum(row.opening[i] for row in rows) for i, side in enumerate(HANDS)},
+        "after": {side: sum(row.closing[i] for row in rows) for i, side in enumerate(HANDS)},
     }
 
 

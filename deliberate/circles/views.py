@@ -33,7 +33,9 @@ def circles(slug: str):
         who=who,
         circles=services.circles(debate, unconfirmed=records),
         records=records,
-        shown=services.shown,
+        public=services.public,
+        everything=services.everything,
+        others=services.OTHERS,
         form=EmptyForm(),
     )
 
