@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
 from .. import rules
@@ -192,8 +192,9 @@ def public(circle: Circle) -> list[Row]:
     in one line when they come to MIN_GROUP people or more, and left out otherwise. Every
     total (the circle's attendance, the report's in-person figures) adds up these lines
     only, so no small community can be worked out by subtracting the others from a total."""
-    rows = [row for row in everything(circle) if row.attendance >= MIN_GROUP]
-    small = [row for row in everything(circle) if row.attendance < MIN_GROUP]
+    lines = everything(circle)
+    rows = [row for row in lines if row.attendance >= MIN_GROUP]
+    small = [row for row in lines if row.attendance < MIN_GROUP]
     if sum(row.attendance for row in small) >= MIN_GROUP:
         rows.append(
             Row(
@@ -204,14 +205,6 @@ def public(circle: Circle) -> list[Row]:
             )
         )
     return rows
-
-
-def confirmed_count(debate: Debate) -> int:
-    return db.session.scalar(
-        select(func.count())
-        .select_from(Circle)
-        .where(Circle.debate_id == debate.id, Circle.confirmed_at.is_not(None), _not_superseded())
-    )
 
 
 def hands(debate: Debate) -> dict | None:

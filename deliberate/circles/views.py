@@ -35,6 +35,7 @@ def circles(slug: str):
         records=records,
         public=services.public,
         everything=services.everything,
+        min_group=services.MIN_GROUP,
         others=services.OTHERS,
         form=EmptyForm(),
     )
